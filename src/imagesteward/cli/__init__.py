@@ -1,0 +1,19 @@
+"""The ``steward`` command line (Typer + Rich). Thin: every command calls a capability's API.
+
+Importing the command modules registers their commands on :data:`app`; they import nothing heavy
+at module level, so ``steward --help`` answers at once.
+"""
+
+from imagesteward.cli import browse, catalog_admin, convert_cmd, ingest_cmd, serve_cmd, setup_cmd
+from imagesteward.cli.app import app, main
+
+__all__ = [
+    "app",
+    "browse",
+    "catalog_admin",
+    "convert_cmd",
+    "ingest_cmd",
+    "main",
+    "serve_cmd",
+    "setup_cmd",
+]

@@ -1,0 +1,73 @@
+"""``steward demo``: a complete demo installation built from the synthetic files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from imagesteward.ingest import IngestOptions, IngestProgress, IngestReport, ingest_paths
+from imagesteward.installation import Installation, init_installation, open_installation
+
+if TYPE_CHECKING:
+    from imagesteward.catalog import ImageRecord
+
+__all__ = ["DemoResult", "build_demo"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The demo installation and what went into it."""
+
+    home: Path
+    data: Path
+    report: IngestReport
+    images: list[ImageRecord]
+
+
+def build_demo(
+    directory: Path,
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    progress: IngestProgress | None = None,
+) -> DemoResult:
+    """Create (or refresh) a demo installation in ``directory``.
+
+    The synthetic instrument output is written to ``directory/instrument-output`` and ingested
+    project by project into the installation at ``directory/site`` (SQLite and a local store,
+    the embedded default). Running it again adds nothing: the files are deterministic for a
+    seed and ingest recognises content it already holds.
+    """
+    from imagesteward.demo.files import write_demo_files
+
+    directory = directory.expanduser().resolve()
+    home = directory / "site"
+    data = directory / "instrument-output"
+    init_installation(home)
+    files = write_demo_files(data, seed=seed, scale=scale)
+    report = IngestReport()
+    with open_installation(home) as installation:
+        ordered = sorted(files, key=lambda f: (f.project, f.dataset))
+        for (project, dataset), group in groupby(ordered, key=lambda f: (f.project, f.dataset)):
+            paths = [demo.path for demo in group]
+            part = ingest_paths(
+                paths, installation, IngestOptions(project=project, dataset=dataset), progress
+            )
+            report.outcomes.extend(part.outcomes)
+            report.elapsed_s += part.elapsed_s
+        images = _all_images(installation)
+    return DemoResult(home=home, data=data, report=report, images=images)
+
+
+def _all_images(installation: Installation) -> list[ImageRecord]:
+
+    images: list[ImageRecord] = []
+    cursor: str | None = None
+    while True:
+        page = installation.catalog.list_images(limit=200, cursor=cursor)
+        images.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return images

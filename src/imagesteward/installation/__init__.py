@@ -1,0 +1,14 @@
+"""An installation: settings, catalog, store and readers, opened together.
+
+The CLI and the server never build these parts themselves; they call :func:`open_installation`
+(or :func:`init_installation` for a new one) and pass the result to capability functions.
+"""
+
+from imagesteward.installation._doctor import DoctorCheck, doctor
+from imagesteward.installation._setup import (
+    Installation,
+    init_installation,
+    open_installation,
+)
+
+__all__ = ["DoctorCheck", "Installation", "doctor", "init_installation", "open_installation"]

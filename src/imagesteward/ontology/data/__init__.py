@@ -1,0 +1,1 @@
+"""Curated ontology subsets shipped with imagesteward (JSON; provenance in each file's header)."""
