@@ -8,6 +8,8 @@ installation, so later commands read a compact JSON file instead of re-parsing a
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 import warnings
 from collections import Counter
 from datetime import UTC, datetime
@@ -44,11 +46,20 @@ def parse_ontology(path: Path, prefix: str | None = None) -> tuple[str, str, lis
         with warnings.catch_warnings():
             # pronto warns about every unknown OBO header tag; those are not the user's problem.
             warnings.simplefilter("ignore")
-            # import_depth=0: never follow 'import:' URLs - loading must work offline.
-            ontology = Ontology(str(path), import_depth=0)
+            try:
+                # import_depth=0: never follow 'import:' URLs - loading must work offline.
+                ontology = Ontology(str(path), import_depth=0)
+            except KeyError:
+                # pronto's OBO parser fails on an is_a parent the file does not declare, which
+                # slims and import modules do on purpose; declare those parents and parse again.
+                stubbed = _declare_missing_parents(path)
+                if stubbed is None:
+                    raise
+                ontology = Ontology(stubbed, import_depth=0)
     except Exception as exc:
         raise OntologyError(
-            f"{path}: cannot be read as an ontology (OBO, OWL RDF/XML or OBO Graphs JSON): {exc}",
+            f"{path}: cannot be read as an ontology (OBO, OWL RDF/XML or OBO Graphs JSON): "
+            f"{exc.__class__.__name__}: {exc}",
             path=str(path),
         ) from exc
     live = [term for term in ontology.terms() if not term.obsolete and term.id and term.name]
@@ -68,6 +79,29 @@ def parse_ontology(path: Path, prefix: str | None = None) -> tuple[str, str, lis
     meta = ontology.metadata
     version = meta.data_version or (str(meta.date) if meta.date else "") or "unversioned"
     return prefix, version, terms
+
+
+_OBO_ID = re.compile(rb"^id:\s*(\S+)", re.MULTILINE)
+_OBO_IS_A = re.compile(rb"^is_a:\s*(\S+)", re.MULTILINE)
+
+
+def _declare_missing_parents(path: Path) -> io.BytesIO | None:
+    """The OBO file with a bare stanza for each undeclared ``is_a`` parent, else ``None``.
+
+    A bare stanza has no name, so the parent stays a parent identifier and never becomes a
+    term of its own (``parse_ontology`` keeps named terms only).
+    """
+    data = path.read_bytes()
+    if not data.lstrip(b"\xef\xbb\xbf").lstrip().startswith((b"format-version:", b"[Term")):
+        return None
+    declared = set(_OBO_ID.findall(data))
+    missing = sorted(set(_OBO_IS_A.findall(data)) - declared)
+    if not missing:
+        return None
+    stanzas = b"".join(b"\n[Term]\nid: " + parent + b"\n" for parent in missing)
+    stubbed = io.BytesIO(data.rstrip(b"\n") + b"\n" + stanzas)
+    stubbed.name = str(path)  # pronto names the source after the handle
+    return stubbed
 
 
 def _term(item: object, prefix: str) -> Term:
