@@ -23,6 +23,10 @@ The tree::
     ├── StoreError (OSError)                  the original-file store
     │   ├── IntegrityError                    stored bytes no longer match their digest
     │   └── StoreLockedError                  another process holds the store's writer lock
+    ├── AccessError (PermissionError)         credentials or the access policy refuse
+    │   ├── AuthenticationError               no valid credentials (unknown, expired, revoked)
+    │   ├── PermissionDeniedError             the policy refuses this action on a visible object
+    │   └── InvalidCredentialError (ValueError)  a new password or token that cannot be accepted
     ├── CatalogError                          the catalog database
     │   ├── SchemaOutdatedError               the database needs ``steward db upgrade``
     │   ├── NotFoundError (LookupError)       no such record
@@ -42,6 +46,8 @@ from os import PathLike, fspath
 from typing import Any
 
 __all__ = [
+    "AccessError",
+    "AuthenticationError",
     "CatalogError",
     "ConfigurationError",
     "ConflictError",
@@ -54,11 +60,13 @@ __all__ = [
     "IngestError",
     "InstallationNotFoundError",
     "IntegrityError",
+    "InvalidCredentialError",
     "InvalidPidError",
     "MetadataValidationError",
     "NotFoundError",
     "OntologyError",
     "OutputValidationError",
+    "PermissionDeniedError",
     "RenderError",
     "RenderRequestError",
     "RenditionNotFoundError",
@@ -198,6 +206,30 @@ class IntegrityError(StoreError):
 
 class StoreLockedError(StoreError):
     """Another process holds the store's writer lock."""
+
+
+class AccessError(ImageStewardError, PermissionError):
+    """Credentials or the access policy refuse the request."""
+
+
+class AuthenticationError(AccessError):
+    """No valid credentials.
+
+    An unknown user or a wrong password (never saying which), an expired or revoked token,
+    a disabled account.
+    """
+
+
+class PermissionDeniedError(AccessError):
+    """The policy refuses this action on an object the caller can see.
+
+    Where the caller may not even see the object, :class:`NotFoundError` is raised instead,
+    so that refusing never reveals that something exists.
+    """
+
+
+class InvalidCredentialError(AccessError, ValueError):
+    """A new password or token request that cannot be accepted (too short, too long)."""
 
 
 class CatalogError(ImageStewardError):
