@@ -23,6 +23,10 @@ STATUSES = [
     (errors.CorruptFileError("f", "broken"), 422),
     (errors.UnsupportedFormatError("f", "no reader"), 422),
     (errors.MetadataValidationError("x"), 422),
+    (errors.SearchQueryError("x"), 422),
+    (errors.InvalidPidError("ORCID", "0000-0002-1825-0098", "wrong check digit"), 422),
+    (errors.UnknownTermError("FBbi:99999999 is not a term"), 422),
+    (errors.WrongOntologyError("NCBITaxon:9606 is not an FBbi term"), 422),
     (errors.RenderRequestError("level", 9, "too large"), 422),
     (errors.RenditionNotFoundError("x"), 404),
     (RangeNotSatisfiableError("x", size=3), 416),
@@ -58,6 +62,7 @@ def test_every_error_class_has_a_decided_status() -> None:
         errors.DestinationExistsError,  # a ConversionError: 500
         errors.OutputValidationError,  # a ConversionError: 500
         errors.RenderError,  # an unreadable chunk: 500
+        errors.OntologyError,  # a stored ontology that cannot be used: 500
     }
     undecided = [
         name for name in errors.__all__ if getattr(errors, name) not in decided | inherited_ok

@@ -56,6 +56,11 @@ _STATUS: tuple[tuple[type[errors.ImageStewardError], int, str], ...] = (
     (errors.RenderRequestError, 422, "unprocessable-content"),
     (errors.FormatError, 422, "unprocessable-content"),
     (errors.MetadataValidationError, 422, "unprocessable-content"),
+    (errors.SearchQueryError, 422, "unprocessable-content"),
+    (errors.InvalidPidError, 422, "unprocessable-content"),
+    # A term the request named: unknown, or from another ontology than the field requires.
+    (errors.UnknownTermError, 422, "unprocessable-content"),
+    (errors.WrongOntologyError, 422, "unprocessable-content"),
     (errors.StoreLockedError, 503, "service-unavailable"),
     (errors.SchemaOutdatedError, 503, "service-unavailable"),
     (errors.IntegrityError, 500, "integrity"),
