@@ -5,7 +5,6 @@ Imported only when a CZI file is opened (czifile and numpy are heavy).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import UTC
 from pathlib import Path
@@ -247,12 +246,8 @@ class CziSource(SourceBase):
 
     def _attachment(self) -> Attachment:
         assert self._xml is not None
-        return Attachment(
-            name=f"{self.path.name}.xml",
-            media_type="application/xml",
-            sha256=hashlib.sha256(self._xml).hexdigest(),
-            size_bytes=len(self._xml),
-            description="CZI metadata segment (ZEN ImageDocument XML), verbatim",
+        return OriginalMetadata(f"{self.path.name}.xml", "application/xml", self._xml).attachment(
+            "CZI metadata segment (ZEN ImageDocument XML), verbatim"
         )
 
     # ------------------------------------------------------------------ subblock metadata

@@ -5,7 +5,6 @@ Imported only when a DICOM file is opened (pydicom and numpy are heavy).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -461,22 +460,19 @@ class DicomSource(SourceBase):
 
     def _attachment(self) -> Attachment:
         assert self._json is not None
-        return Attachment(
-            name=f"{self.path.name}.json",
-            media_type="application/dicom+json",
-            sha256=hashlib.sha256(self._json).hexdigest(),
-            size_bytes=len(self._json),
-            description="DICOM data set as DICOM JSON (PS3.18 F.2), without the pixel data",
+        return self._original().attachment(
+            "DICOM data set as DICOM JSON (PS3.18 F.2), without the pixel data"
         )
 
     def original_metadata(self) -> OriginalMetadata | None:
         """The data set as DICOM JSON, file meta information included, pixel data excluded."""
         if self._json is None:
             _ = self.series
+        return self._original()
+
+    def _original(self) -> OriginalMetadata:
         assert self._json is not None
-        return OriginalMetadata(
-            name=f"{self.path.name}.json", media_type="application/dicom+json", content=self._json
-        )
+        return OriginalMetadata(f"{self.path.name}.json", "application/dicom+json", self._json)
 
     # ------------------------------------------------------------------ pixels
     def read(self, series: int, selection: Selection | None = None, level: int = 0) -> np.ndarray:

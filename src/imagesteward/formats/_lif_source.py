@@ -5,7 +5,6 @@ Imported only when a LIF file is opened (liffile and numpy are heavy).
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -240,12 +239,8 @@ class LifSource(SourceBase):
         return text.strip() if text and text.strip() else None
 
     def _attachment(self) -> Attachment:
-        return Attachment(
-            name=f"{self.path.name}.xml",
-            media_type="application/xml",
-            sha256=hashlib.sha256(self._original_xml()).hexdigest(),
-            size_bytes=len(self._original_xml()),
-            description="LIF container XML (LMSDataContainerHeader); the file's UTF-16 as UTF-8",
+        return self.original_metadata().attachment(
+            "LIF container XML (LMSDataContainerHeader); the file's UTF-16 as UTF-8"
         )
 
     def _original_xml(self) -> bytes:
@@ -253,7 +248,7 @@ class LifSource(SourceBase):
             self._xml_utf8 = self._xml_bytes.decode("utf-16-le").encode("utf-8")
         return self._xml_utf8
 
-    def original_metadata(self) -> OriginalMetadata | None:
+    def original_metadata(self) -> OriginalMetadata:
         """The container XML (UTF-8; the file stores it as UTF-16)."""
         return OriginalMetadata(
             name=f"{self.path.name}.xml", media_type="application/xml", content=self._original_xml()

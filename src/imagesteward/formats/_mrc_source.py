@@ -6,7 +6,6 @@ Imported only when an MRC file is opened (mrcfile and numpy are heavy).
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import math
 import warnings
@@ -23,7 +22,6 @@ from imagesteward.formats.reader import OriginalMetadata, ReadContext, Selection
 from imagesteward.formats.safety import check_plausible_size
 from imagesteward.model import (
     ArrayStructure,
-    Attachment,
     Channel,
     Image,
     PhysicalQuantity,
@@ -143,13 +141,9 @@ class MrcSource(SourceBase):
             physical_sizes_as_stored=stored or None,
             resolution_levels=["x".join(str(s) for s in structure.shape)],
             channels=[Channel(channel_index=0)],
-            original_metadata=Attachment(
-                name=f"{self.path.name}.json",
-                media_type="application/json",
-                sha256=hashlib.sha256(self._original).hexdigest(),
-                size_bytes=len(self._original),
-                description="every MRC header field and the extended header, as JSON",
-            ),
+            original_metadata=OriginalMetadata(
+                f"{self.path.name}.json", "application/json", self._original
+            ).attachment("every MRC header field and the extended header, as JSON"),
             capture_notes=notes or None,
         )
         return [SeriesInfo(image=image, structure=structure, notes=list(notes))]

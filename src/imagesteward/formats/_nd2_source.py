@@ -6,7 +6,6 @@ Imported only when an ND2 file is opened (nd2 and numpy are heavy).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 from datetime import datetime
@@ -420,23 +419,19 @@ class Nd2Source(SourceBase):
         return json.dumps(document, ensure_ascii=False, indent=1, default=str).encode("utf-8")
 
     def _attachment(self) -> Attachment:
-        assert self._original is not None
-        return Attachment(
-            name=f"{self.path.name}.json",
-            media_type="application/json",
-            sha256=hashlib.sha256(self._original).hexdigest(),
-            size_bytes=len(self._original),
-            description="everything nd2 exposes (metadata, text info, experiment, raw chunks)",
+        return self._original_document().attachment(
+            "everything nd2 exposes (metadata, text info, experiment, raw chunks)"
         )
 
     def original_metadata(self) -> OriginalMetadata | None:
         """A JSON document of everything the nd2 library exposes."""
         if self._original is None:
             _ = self.series
+        return self._original_document()
+
+    def _original_document(self) -> OriginalMetadata:
         assert self._original is not None
-        return OriginalMetadata(
-            name=f"{self.path.name}.json", media_type="application/json", content=self._original
-        )
+        return OriginalMetadata(f"{self.path.name}.json", "application/json", self._original)
 
     # ------------------------------------------------------------------ pixels
     def read(self, series: int, selection: Selection | None = None, level: int = 0) -> np.ndarray:

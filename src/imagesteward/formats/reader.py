@@ -9,13 +9,14 @@ opens the file as an :class:`ImageSource`: a context manager that exposes each s
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Protocol, Self, runtime_checkable
 
-from imagesteward.model import SeriesInfo
+from imagesteward.model import Attachment, SeriesInfo
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,6 +111,16 @@ class OriginalMetadata:
     name: str
     media_type: str
     content: bytes
+
+    def attachment(self, description: str) -> Attachment:
+        """The model's record of this document: its name, type, size and SHA-256."""
+        return Attachment(
+            name=self.name,
+            media_type=self.media_type,
+            sha256=hashlib.sha256(self.content).hexdigest(),
+            size_bytes=len(self.content),
+            description=description,
+        )
 
 
 @runtime_checkable
