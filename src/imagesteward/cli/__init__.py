@@ -4,7 +4,17 @@ Importing the command modules registers their commands on :data:`app`; they impo
 at module level, so ``steward --help`` answers at once.
 """
 
-from imagesteward.cli import browse, catalog_admin, convert_cmd, ingest_cmd, serve_cmd, setup_cmd
+from imagesteward.cli import (
+    browse,
+    catalog_admin,
+    convert_cmd,
+    describe_cmd,
+    ingest_cmd,
+    ontology_cmd,
+    pid_cmd,
+    serve_cmd,
+    setup_cmd,
+)
 from imagesteward.cli.app import app, main
 
 __all__ = [
@@ -12,8 +22,11 @@ __all__ = [
     "browse",
     "catalog_admin",
     "convert_cmd",
+    "describe_cmd",
     "ingest_cmd",
     "main",
+    "ontology_cmd",
+    "pid_cmd",
     "serve_cmd",
     "setup_cmd",
 ]

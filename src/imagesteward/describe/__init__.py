@@ -4,12 +4,17 @@ Extraction captures the instrument's facts; a FAIR dataset also needs the study,
 the sample preparation, the labels (REMBI). This capability helps fill them and says what is
 still missing:
 
-- templates for common study types (:func:`list_templates`, :func:`study_from_template`);
+- a project's study from a YAML/JSON document or a template, with ontology terms and PIDs
+  checked offline (:func:`describe_study`, :func:`annotate_images`);
+- templates for common study types (:func:`list_templates`, :func:`template_form`);
 - a spreadsheet round trip, TSV or XLSX (:func:`export_sheet`, :func:`import_sheet`);
-- completeness per tier for images, datasets and studies (:func:`project_completeness`);
-- the imaging part of a Materials & Methods section (:func:`methods_text`).
+- completeness per tier for images, datasets, studies and projects
+  (:func:`project_completeness`);
+- the imaging part of a Materials & Methods section (:func:`methods_text`,
+  :func:`dataset_methods`).
 """
 
+from imagesteward.describe._checks import check_document, resolve_term
 from imagesteward.describe._completeness import (
     TIERS,
     Completeness,
@@ -19,13 +24,49 @@ from imagesteward.describe._completeness import (
     image_completeness,
     study_completeness,
 )
+from imagesteward.describe._describe import (
+    DescribeResult,
+    annotate_images,
+    describe_study,
+    read_document,
+)
+from imagesteward.describe._methods import MethodsText, dataset_methods, methods_text
+from imagesteward.describe._project import ProjectCompleteness, project_completeness
+from imagesteward.describe._sheet import SheetImport, SheetProblem, export_sheet, import_sheet
+from imagesteward.describe._templates import (
+    Template,
+    get_template,
+    list_templates,
+    missing_asks,
+    template_form,
+)
 
 __all__ = [
     "TIERS",
     "Completeness",
+    "DescribeResult",
+    "MethodsText",
     "MissingField",
+    "ProjectCompleteness",
+    "SheetImport",
+    "SheetProblem",
+    "Template",
     "TierScore",
+    "annotate_images",
+    "check_document",
     "dataset_completeness",
+    "dataset_methods",
+    "describe_study",
+    "export_sheet",
+    "get_template",
     "image_completeness",
+    "import_sheet",
+    "list_templates",
+    "methods_text",
+    "missing_asks",
+    "project_completeness",
+    "read_document",
+    "resolve_term",
     "study_completeness",
+    "template_form",
 ]

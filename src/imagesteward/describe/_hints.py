@@ -1,8 +1,9 @@
 """Where a missing field is filled: the spreadsheet column, the command, the API field.
 
 The spreadsheet is the main way researchers describe many images at once, so a hint names its
-sheet and column first; fields the spreadsheet does not carry (instrument facts the file did
-not record) are filled image by image with ``steward describe annotate``.
+column first; fields the spreadsheet does not carry (instrument facts the file did not record)
+are filled image by image with ``steward describe annotate``; study fields in the project's
+study document.
 """
 
 from __future__ import annotations
@@ -13,22 +14,18 @@ from pydantic import BaseModel
 
 from imagesteward import model
 
-__all__ = ["IMAGE_COLUMNS", "STUDY_SHEETS", "fill_hint"]
+__all__ = ["IMAGE_COLUMNS", "fill_hint"]
 
 #: Editable image columns of the spreadsheet, by field path (``[*]``: every channel).
 IMAGE_COLUMNS = {
+    "description": "description",
     "biosample_ref": "biosample_ref",
     "specimen_ref": "specimen_ref",
-    "acquisition.imaging_method": "imaging_method",
-    "channels[*].fluorophore": "channel N fluorophore",
-}
-
-#: The sheet that holds each list of the study, by the list's slot.
-STUDY_SHEETS = {
-    "authors": "authors",
-    "biosamples": "biosamples",
-    "specimens": "specimens",
-    "study_components": "components",
+    "acquisition.imaging_method": "acquisition.imaging_method",
+    "acquisition.temperature": "acquisition.temperature",
+    "acquisition.co2_percent": "acquisition.co2_percent",
+    "acquisition.operator": "acquisition.operator.name / .orcid",
+    "channels[*].fluorophore": "channels[N].fluorophore",
 }
 
 _POSITION = re.compile(r"\[[0-9*]+\]")
@@ -41,20 +38,12 @@ def fill_hint(root: type[BaseModel], path: str) -> str:
         for field, column in IMAGE_COLUMNS.items():
             if general == field or general.startswith(f"{field}."):
                 return (
-                    f"spreadsheet: images sheet, column '{column}' (steward describe export); "
-                    f"API: annotate_images field {field}"
+                    f"spreadsheet column '{column}' (steward describe export PROJECT FILE, "
+                    "edit, steward describe import FILE)"
                 )
         return (
             f"not recorded in the original file: steward describe annotate IMAGE --set "
-            f"{general}=VALUE; API: annotate_images field {general}"
+            f"{general}=VALUE"
         )
-    steps = _POSITION.sub("", path).split(".")
-    api = f"API: save_study field {general}"
-    if steps[0] == "specimens" and len(steps) > 2 and steps[1] == "labels":
-        return f"spreadsheet: labels sheet, column '{'.'.join(steps[2:])}'; {api}"
-    sheet = STUDY_SHEETS.get(steps[0])
-    if sheet is not None and len(steps) > 1:
-        return f"spreadsheet: {sheet} sheet, column '{'.'.join(steps[1:])}'; {api}"
-    if sheet is not None:
-        return f"spreadsheet: {sheet} sheet (one row each); {api}"
-    return f"spreadsheet: study sheet, row '{'.'.join(steps)}'; {api}"
+    # Study fields live in the project's study document (YAML or JSON, from a template).
+    return f"study document, field {general} (steward describe study PROJECT FILE)"

@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from imagesteward import __version__
 from imagesteward.config import Settings
 from imagesteward.schema import json_schema
-from imagesteward.server import _api_catalog, _api_images, _api_render, _api_zarr
+from imagesteward.server import _api_catalog, _api_describe, _api_images, _api_render, _api_zarr
 from imagesteward.server._present import API
 from imagesteward.server._problems import Problem, ValidationIssue, install_problem_handlers
 from imagesteward.server._services import Resources
@@ -79,7 +79,7 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
     install_problem_handlers(app)
     # The chunk route first: it is the hot one, and routes are matched in order.
     app.router.routes.insert(0, _api_zarr.zarr_route())
-    for module in (_api_catalog, _api_images, _api_render):
+    for module in (_api_catalog, _api_images, _api_render, _api_describe):
         # The routes themselves, not include_router: FastAPI wraps included routers in a
         # dispatcher of its own, which would bypass ReadRoute's HEAD matching.
         app.router.routes.extend(module.router.routes)
