@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARTIFACTS",
+    "CANVAS",
     "Tile",
     "WatchedPage",
     "launch_chromium",
@@ -35,6 +36,8 @@ ARGS = [
 ]
 #: Screenshots of the browser tests (gitignored; CI keeps them as artefacts).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+#: The viewer's drawing (its panel has histogram canvases too).
+CANVAS = "#viewer canvas[data-role='canvas']"
 #: A laptop screen.
 VIEWPORT = {"width": 1366, "height": 768}
 
@@ -125,28 +128,54 @@ class WatchedPage:
         )
         return state
 
-    def settle(self, timeout_ms: float = 15_000) -> dict[str, str]:
-        """Wait for the next drawn frame with no tile left to load (and the URL written)."""
-        before = int(self.state().get("frame", "0"))
+    def settle(self, timeout_ms: float = 15_000, quiet_ms: float = 350) -> dict[str, str]:
+        """Wait until no tile is left to load and no frame was drawn for ``quiet_ms``.
+
+        Quiet time rather than "the next frame": the last frame may already be drawn when the
+        test asks, and a slider's throttled change (120 ms) or the address bar (250 ms after
+        the last change) may still be on its way. ``quiet_ms`` outlasts both.
+        """
         self.page.wait_for_function(
-            """(before) => {
+            """(quiet) => {
                 const data = document.getElementById('viewer').dataset;
-                return Number(data.frame) > before && data.pending === '0';
+                const now = performance.now();
+                const seen = window.__stewardSettle;
+                if (!seen || seen.frame !== data.frame || data.pending !== '0') {
+                    window.__stewardSettle = {frame: data.frame, since: now};
+                    return false;
+                }
+                return now - seen.since >= quiet;
             }""",
-            arg=before,
+            arg=quiet_ms,
             timeout=timeout_ms,
         )
-        # The address bar follows the view 250 ms after the last change.
-        self.page.wait_for_timeout(400)
+        self.page.evaluate("() => { delete window.__stewardSettle; }")
         return self.state()
 
     def canvas_statistics(self) -> dict[str, float]:
-        """Mean and variance of the canvas's luminance, and mean R, G, B (device pixels)."""
+        """Mean and variance of the luminance of the image's part of the canvas, mean R, G, B.
+
+        Only the image counts: the letterbox around a fitted image has the viewer's background
+        colour, which would make a black image look "not blank". The image's place on the
+        canvas comes from the view the address bar states (settle waits for it).
+        """
         statistics: dict[str, float] = self.page.evaluate(
-            """() => {
-                const canvas = document.querySelector('#viewer canvas');
-                const data = canvas.getContext('2d')
-                    .getImageData(0, 0, canvas.width, canvas.height).data;
+            """(selector) => {
+                const canvas = document.querySelector(selector);
+                const view = JSON.parse(
+                    document.getElementById('viewer-config').textContent).view;
+                const hash = new URLSearchParams(location.hash.slice(1));
+                const [cx, cy, zoom] = ['x', 'y', 'zoom'].map((k) => Number(hash.get(k)));
+                const ratio = canvas.width / canvas.clientWidth;
+                const screen = (x, c, size) => ((x - c) * zoom + size / 2) * ratio;
+                const x0 = Math.max(0, Math.ceil(screen(0, cx, canvas.clientWidth)) + 2);
+                const y0 = Math.max(0, Math.ceil(screen(0, cy, canvas.clientHeight)) + 2);
+                const x1 = Math.min(canvas.width,
+                    Math.floor(screen(view.size_x, cx, canvas.clientWidth)) - 2);
+                const y1 = Math.min(canvas.height,
+                    Math.floor(screen(view.size_y, cy, canvas.clientHeight)) - 2);
+                if (x1 <= x0 || y1 <= y0) return {mean: 0, variance: 0, r: 0, g: 0, b: 0, n: 0};
+                const data = canvas.getContext('2d').getImageData(x0, y0, x1 - x0, y1 - y0).data;
                 let n = 0, sum = 0, squares = 0, r = 0, g = 0, b = 0;
                 for (let i = 0; i < data.length; i += 4 * 7) {
                     const y = 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
@@ -155,8 +184,9 @@ class WatchedPage:
                 }
                 const mean = sum / n;
                 return {mean, variance: squares / n - mean * mean,
-                        r: r / n, g: g / n, b: b / n};
-            }"""
+                        r: r / n, g: g / n, b: b / n, n};
+            }""",
+            CANVAS,
         )
         return statistics
 

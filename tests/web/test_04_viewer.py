@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote
 import pytest
 
 from tests.server.live import Demo, LiveServer
-from tests.web.browser import Tile, WatchedPage
+from tests.web.browser import CANVAS, Tile, WatchedPage
 
 
 def open_viewer(watched: WatchedPage, live: LiveServer, uuid: str, hash_: str = "") -> None:
@@ -52,7 +52,7 @@ def assert_shows_an_image(watched: WatchedPage) -> dict[str, float]:
 
 
 def drag(watched: WatchedPage, dx: float, dy: float) -> None:
-    box = watched.page.locator("#viewer canvas").bounding_box()
+    box = watched.page.locator(CANVAS).bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     mouse = watched.page.mouse
@@ -63,7 +63,7 @@ def drag(watched: WatchedPage, dx: float, dy: float) -> None:
 
 
 def wheel(watched: WatchedPage, delta: float) -> None:
-    box = watched.page.locator("#viewer canvas").bounding_box()
+    box = watched.page.locator(CANVAS).bounding_box()
     assert box is not None
     watched.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     watched.page.mouse.wheel(0, delta)
@@ -118,7 +118,7 @@ def test_pan_and_zoom_request_the_visible_tiles_of_the_right_level(
     open_viewer(watched, live, record.uuid)
     view = view_of(watched)
     levels = len(view["view"]["levels"])
-    assert levels >= 3
+    assert levels >= 2
     state = watched.state()
     zoom = float(state["zoom"])
     first = int(state["level"])
@@ -147,7 +147,7 @@ def test_pan_and_zoom_request_the_visible_tiles_of_the_right_level(
     assert_shows_an_image(watched)
     watched.screenshot("he-zoomed-in")
 
-    canvas = watched.page.locator("#viewer canvas")
+    canvas = watched.page.locator(CANVAS)
     canvas.focus()
     zoomed = float(state["zoom"])
     canvas.press("-")
@@ -193,7 +193,12 @@ def test_channel_colour_visibility_and_contrast(
     assert auto is not None and auto.startswith("0|FF0000|") and auto != wanted
     page.get_by_role("button", name="Default contrast for DAPI").click()
     watched.settle()
-    assert watched.tiles[-1].c == f"0|FF0000|{int(window[0])}:{int(window[1])}|1,-1,-2"
+    default = f"0|FF0000|{int(window[0])}:{int(window[1])}|1"
+    assert unquote(hash_of(watched)["c"]).startswith(f"{default},")
+    # These tiles came with the colour change: the viewer draws them from its cache.
+    assert f"{default},-1,-2" in {t.c for t in watched.tiles}
+    statistics = assert_shows_an_image(watched)
+    assert statistics["r"] > 5 * max(statistics["g"], statistics["b"]), statistics
 
     gamma = page.get_by_label("Gamma of DAPI")
     gamma.focus()
@@ -222,7 +227,7 @@ def test_z_and_t_sliders_move_through_the_planes(
     label = watched.page.inner_text("output[for='plane-z']")
     assert label.startswith(f"{start + 4} / {stack.size_z} · ")
     assert label.endswith("µm")
-    canvas = watched.page.locator("#viewer canvas")
+    canvas = watched.page.locator(CANVAS)
     canvas.focus()
     canvas.press("PageDown")
     assert watched.settle()["z"] == str(start + 2)
@@ -243,11 +248,11 @@ def test_z_and_t_sliders_move_through_the_planes(
 def test_full_screen(watched: WatchedPage, live: LiveServer, demo: Demo) -> None:
     open_viewer(watched, live, demo.image("Image:0").uuid)
     page = watched.page
-    small = page.evaluate("() => document.querySelector('#viewer canvas').clientHeight")
+    small = page.evaluate("(s) => document.querySelector(s).clientHeight", CANVAS)
     page.get_by_role("button", name="Full screen").click()
     page.wait_for_selector("#viewer.is-fullscreen")
     watched.settle()
-    height = page.evaluate("() => document.querySelector('#viewer canvas').clientHeight")
+    height = page.evaluate("(s) => document.querySelector(s).clientHeight", CANVAS)
     assert height > small
     assert height >= page.viewport_size["height"] - 2  # type: ignore[index]
     assert page.get_attribute("[data-action='fullscreen']", "aria-pressed") == "true"
@@ -269,15 +274,18 @@ def test_a_shared_link_restores_the_view(
     drag(watched, -60, 40)
     z = page.get_by_label("Z", exact=True)
     z.focus()
-    z.press("Home")
+    start = int(watched.state()["z"])
+    for _ in range(3):
+        z.press("ArrowLeft")
     page.get_by_label("Colour of Alexa Fluor 568").fill("#00ffff")
     page.get_by_label("Alexa Fluor 488", exact=True).uncheck()
     state = watched.settle()
     link = page.input_value("#viewer-link")
     assert link == page.url
     shared = hash_of(watched)
-    assert shared["z"] == "0" and unquote(shared["c"]).startswith("-0|00FF00|")
-    sent = [t for t in watched.tiles if t.z == 0]
+    plane = start - 3
+    assert shared["z"] == str(plane) and unquote(shared["c"]).startswith("-0|00FF00|")
+    sent = [t for t in watched.tiles if t.z == plane]
 
     again = WatchedPage.open(page.context.browser)  # type: ignore[arg-type]
     try:
@@ -291,7 +299,7 @@ def test_a_shared_link_restores_the_view(
         assert not again.page.is_checked("#channel-0-visible")
         assert_tiles_ok(again.tiles)
         assert {t.c for t in again.tiles} == {sent[-1].c}
-        assert {t.z for t in again.tiles} == {0}
+        assert {t.z for t in again.tiles} == {plane}
         assert_shows_an_image(again)
         again.screenshot("shared-link-restored")
         assert not again.errors
@@ -333,7 +341,7 @@ def test_touch_pinch_zooms(browser: Any, live: LiveServer, demo: Demo) -> None:
     try:
         open_viewer(watched, live, demo.image("Colon_HE").uuid)
         zoom = float(watched.state()["zoom"])
-        box = watched.page.locator("#viewer canvas").bounding_box()
+        box = watched.page.locator(CANVAS).bounding_box()
         assert box is not None
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         cdp = context.new_cdp_session(watched.page)
