@@ -16,6 +16,7 @@ The tree::
     │   ├── UnsafeContentError                hostile content (XML entities, escaping paths)
     │   └── ImplausibleSizeError              declared sizes far beyond the bytes present
     ├── MetadataValidationError (ValueError)  a document that breaks the schema
+    ├── SearchQueryError (ValueError)         a search query that cannot be understood
     ├── InvalidPidError (ValueError)          a persistent identifier with bad syntax or checksum
     ├── OntologyError                         an ontology file or stored ontology that is unusable
     │   ├── UnknownTermError (LookupError)    no such term in the loaded ontologies
@@ -26,7 +27,7 @@ The tree::
     ├── AccessError (PermissionError)         credentials or the access policy refuse
     │   ├── AuthenticationError               no valid credentials (unknown, expired, revoked)
     │   ├── PermissionDeniedError             the policy refuses this action on a visible object
-    │   └── InvalidCredentialError (ValueError)  a new password or token that cannot be accepted
+    │   └── InvalidCredentialError (ValueError)  a new account, password or token refused
     ├── CatalogError                          the catalog database
     │   ├── SchemaOutdatedError               the database needs ``steward db upgrade``
     │   ├── NotFoundError (LookupError)       no such record
@@ -71,6 +72,7 @@ __all__ = [
     "RenderRequestError",
     "RenditionNotFoundError",
     "SchemaOutdatedError",
+    "SearchQueryError",
     "StoreError",
     "StoreLockedError",
     "UnknownTermError",
@@ -162,6 +164,10 @@ class MetadataValidationError(ImageStewardError, ValueError):
     """A metadata document does not conform to the imagesteward schema."""
 
 
+class SearchQueryError(ImageStewardError, ValueError):
+    """A search query that cannot be understood: unknown field, malformed date, bad cursor."""
+
+
 class InvalidPidError(ImageStewardError, ValueError):
     """A persistent identifier (ORCID, ROR, RRID, DOI, Handle): malformed or failing its checksum.
 
@@ -229,7 +235,7 @@ class PermissionDeniedError(AccessError):
 
 
 class InvalidCredentialError(AccessError, ValueError):
-    """A new password or token request that cannot be accepted (too short, too long)."""
+    """A new account, group, password or token that cannot be accepted, and why."""
 
 
 class CatalogError(ImageStewardError):

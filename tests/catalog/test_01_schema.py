@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from imagesteward.catalog import catalog_status, open_catalog, upgrade_catalog
 from imagesteward.catalog._engine import create_catalog_engine
 from imagesteward.catalog._migrations import alembic_config, head_revision
+from imagesteward.catalog._search_tables import BACKEND_OBJECTS
 from imagesteward.catalog._tables import (
     Base,
     DatasetRow,
@@ -42,7 +43,16 @@ def _schema_differences(url: str) -> list[object]:
     engine = create_catalog_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            # The full-text index's own objects (FTS5 tables, a GIN expression index) are
+            # not in the ORM.
+            own = BACKEND_OBJECTS[connection.dialect.name]
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "include_name": lambda name, _kind, _parent: name not in own,
+                },
+            )
             return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()
@@ -52,7 +62,8 @@ def _table_names(url: str) -> set[str]:
     engine = create_catalog_engine(url)
     try:
         with engine.connect() as connection:
-            return set(sa.inspect(connection).get_table_names())
+            names = set(sa.inspect(connection).get_table_names())
+            return names - BACKEND_OBJECTS[connection.dialect.name]
     finally:
         engine.dispose()
 

@@ -6,7 +6,10 @@ columns. The schema is managed by the Alembic migrations shipped in ``migrations
 :func:`upgrade_catalog` creates or upgrades it, :func:`open_catalog` refuses any other revision.
 """
 
+from imagesteward.catalog._access import AccessCatalog, access_catalog
+from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
 from imagesteward.catalog._annotate import ImageAnnotation
+from imagesteward.catalog._audit import AuditRecord
 from imagesteward.catalog._catalog import Catalog, open_catalog
 from imagesteward.catalog._changes import ChangeRecord, FieldChange, FieldProblem
 from imagesteward.catalog._inputs import (
@@ -27,22 +30,44 @@ from imagesteward.catalog._records import (
     ProjectRecord,
 )
 from imagesteward.catalog._renditions import RenditionInput, RenditionRecord
+from imagesteward.catalog._search_query import (
+    FacetCount,
+    FacetFilter,
+    IndexHit,
+    IndexPage,
+    IndexQuery,
+    TextMatch,
+)
+from imagesteward.catalog._search_tables import ENTRY_KINDS, FACETS
+from imagesteward.catalog._sharing import ReviewerLinkRecord
 from imagesteward.catalog._studies import StudyRecord
+from imagesteward.catalog._visibility import AccessRecord
 
 __all__ = [
+    "ENTRY_KINDS",
+    "FACETS",
+    "AccessCatalog",
+    "AccessRecord",
     "AttachmentInput",
+    "AuditRecord",
     "Catalog",
     "CatalogStats",
     "CatalogStatus",
     "ChangeRecord",
     "DatasetRecord",
+    "FacetCount",
+    "FacetFilter",
     "FieldChange",
     "FieldProblem",
     "FilesetInput",
     "FilesetRecord",
+    "GroupRecord",
     "ImageAnnotation",
     "ImageInput",
     "ImageRecord",
+    "IndexHit",
+    "IndexPage",
+    "IndexQuery",
     "InstrumentRecord",
     "OriginalFileInput",
     "OriginalFileRecord",
@@ -50,7 +75,12 @@ __all__ = [
     "ProjectRecord",
     "RenditionInput",
     "RenditionRecord",
+    "ReviewerLinkRecord",
     "StudyRecord",
+    "TextMatch",
+    "TokenRecord",
+    "UserRecord",
+    "access_catalog",
     "catalog_status",
     "open_catalog",
     "upgrade_catalog",

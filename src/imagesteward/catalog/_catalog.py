@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,8 @@ from imagesteward.catalog import (
     _listing,
     _lookup,
     _renditions,
+    _search_index,
+    _search_query,
     _studies,
 )
 from imagesteward.catalog._annotate import ImageAnnotation
@@ -46,6 +48,7 @@ from imagesteward.catalog._records import (
     image_record,
 )
 from imagesteward.catalog._renditions import RenditionInput, RenditionRecord
+from imagesteward.catalog._search_query import IndexPage, IndexQuery
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._studies import StudyRecord
 from imagesteward.errors import (
@@ -381,6 +384,10 @@ class Catalog:
                 )
                 if record is None or problems:
                     raise _refuse(problems, f"the study of {project!r}")
+                session.flush()
+                _search_index.refresh(
+                    session.connection(), project_ids=[_studies.project_id(session, project)]
+                )
                 if dry_run:
                     raise _DryRunError(record)
                 return record
@@ -424,6 +431,7 @@ class Catalog:
                 if problems:
                     raise _refuse(problems, "the annotations")
                 session.flush()
+                _search_index.refresh(session.connection(), image_ids=[i.row.id for i in images])
                 records = [image_record(i.row, i.project, i.dataset) for i in images]
                 if dry_run:
                     raise _DryRunError(records)
@@ -431,6 +439,23 @@ class Catalog:
         except _DryRunError as done:
             result: list[ImageRecord] = done.result
             return result
+
+    def query_index(
+        self, query: IndexQuery, *, restrict: ColumnElement[bool] | None = None
+    ) -> IndexPage:
+        """Search the index: a page of hits, their total and facet counts.
+
+        :mod:`imagesteward.search` builds ``query`` from its query language. ``restrict``
+        is ANDed into the hits, the total and every count alike.
+        """
+        with self._database_errors(), self._engine.connect() as connection:
+            return _search_query.query_index(connection, query, restrict=restrict)
+
+    def rebuild_search_index(self) -> int:
+        """Derive the whole search index again (one transaction); the images indexed."""
+        writer = self._engine.execution_options(**{_engine.WRITE_OPTION: True})
+        with self._database_errors(), writer.begin() as connection:
+            return _search_index.rebuild(connection)
 
     def metadata_changes(
         self, *, project: str | None = None, image: int | str | None = None, limit: int = 100

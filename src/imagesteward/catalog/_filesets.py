@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from imagesteward.catalog import _search_index as search_index
 from imagesteward.catalog._engine import IN_BATCH, WRITE_OPTION
 from imagesteward.catalog._inputs import AttachmentInput, FilesetInput
 from imagesteward.catalog._promote import (
@@ -65,7 +66,9 @@ def add_fileset(engine: Engine, fileset: FilesetInput) -> FilesetRecord:
         with Session(writer, expire_on_commit=False) as session, session.begin():
             _refuse_known_files(session, fileset)
             _refuse_known_uuids(session, prepared)
-            return _insert(session, fileset, prepared)
+            record = _insert(session, fileset, prepared)
+            search_index.refresh(session.connection(), image_ids=_image_ids([record]), added=True)
+            return record
     except IntegrityError as exc:
         # Only reachable when another writer inserted the same file or UUID between our
         # checks and our insert (PostgreSQL; SQLite's writer lock rules that out).
@@ -106,6 +109,7 @@ def add_filesets(
                 results.extend(_insert_one_by_one(session, filesets, prepared))
             if any(isinstance(result, ImageStewardError) for result in results):
                 raise _RolledBackError
+            search_index.refresh(session.connection(), image_ids=_image_ids(results), added=True)
     except _RolledBackError:
         pass  # the ``with`` block rolled everything back
     except IntegrityError as exc:
@@ -114,6 +118,10 @@ def add_filesets(
             f"same moment ({exc.orig}). Nothing from the batch was written; ingest it again.",
         ) from exc
     return results
+
+
+def _image_ids(records: Sequence[FilesetRecord | ImageStewardError]) -> list[int]:
+    return [i.id for r in records if isinstance(r, FilesetRecord) for i in r.images]
 
 
 def _prepare(fileset: FilesetInput) -> _Prepared:

@@ -1,0 +1,399 @@
+"""Answering a search from the index: hits, their total and facet counts from ONE filter.
+
+A query arrives as plain dataclasses (:class:`IndexQuery`), already parsed and expanded by
+:mod:`imagesteward.search`; this module translates it for the backend. Every predicate -
+text, facet values, dates, kinds, completeness, visibility and the caller's ``restrict``
+(the permission predicate) - goes into one ``hits`` subquery over ``search_entries``. The
+page, the total and every facet count are read from that same subquery, so a count can never
+include an entry the caller would not be shown.
+
+Full text: FTS5 ``MATCH`` on SQLite, ``tsvector @@ tsquery`` over the GIN-indexed expression
+on PostgreSQL. Words are passed as quoted strings (FTS5) or through ``plainto_tsquery``
+(PostgreSQL), never spliced into query syntax, so user input cannot change the query's shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+
+from imagesteward.catalog._search_tables import (
+    TEXT_CONFIGURATION,
+    SearchEntryRow,
+    SearchFacetRow,
+    SearchTermRow,
+)
+from imagesteward.catalog._tables import ProjectRow
+from imagesteward.errors import SearchQueryError
+
+__all__ = [
+    "FacetCount",
+    "FacetFilter",
+    "IndexHit",
+    "IndexPage",
+    "IndexQuery",
+    "TextMatch",
+    "query_index",
+]
+
+_ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
+_FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
+_TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class FacetFilter:
+    """Entries carrying one of some values of a facet (none of them when ``negate``).
+
+    A value counts when it is one of ``values``, or its label equals one of ``labels``, or
+    its label contains one of ``contains`` (labels compared case-insensitively).
+    """
+
+    facet: str
+    values: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    contains: tuple[str, ...] = ()
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    """Words that must all occur, or - ontology-aware - one of some facet values.
+
+    ``phrase``: the words in this order; ``prefix``: the last word may begin a longer word;
+    ``alternatives``: entries matching any of these facet filters match as well.
+    """
+
+    words: tuple[str, ...]
+    phrase: bool = False
+    prefix: bool = False
+    alternatives: tuple[FacetFilter, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexQuery:
+    """Everything a search asks of the index; all conditions must hold."""
+
+    text: tuple[TextMatch, ...] = ()
+    excluded_text: tuple[TextMatch, ...] = ()
+    facets: tuple[FacetFilter, ...] = ()
+    kinds: tuple[str, ...] = ()
+    acquired_after: datetime | None = None
+    acquired_before: datetime | None = None
+    min_completeness: int | None = None
+    visibility: tuple[str, ...] = ()
+    limit: int = 20
+    cursor: str | None = None
+    facet_values: int = 10
+    with_facets: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class IndexHit:
+    """One entry found."""
+
+    kind: str
+    entity_id: int
+    project_id: int
+    project: str
+    dataset_id: int | None
+    title: str
+    acquired_from: datetime | None
+    acquired_to: datetime | None
+    completeness: int | None
+    visibility: str
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    """How many hits carry a facet value."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPage:
+    """A page of hits, the total, the facet counts, and the cursor of the next page."""
+
+    hits: tuple[IndexHit, ...]
+    total: int
+    facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
+    next_cursor: str | None = None
+
+
+def _fts5_string(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _sqlite_match(match: TextMatch) -> str:
+    words = [w for w in match.words if w]
+    if match.phrase:
+        expression = _fts5_string(" ".join(words))
+        return expression + (" *" if match.prefix else "")
+    parts = [_fts5_string(w) for w in words]
+    if match.prefix and parts:
+        parts[-1] += " *"
+    return " AND ".join(parts)
+
+
+def _text_condition(connection: Connection, match: TextMatch) -> ColumnElement[bool]:
+    entry_id = _ENTRIES.c.id
+    if connection.dialect.name == "sqlite":
+        found = entry_id.in_(
+            select(literal_column("rowid"))
+            .select_from(text("search_text"))
+            .where(
+                # unique=True: several MATCH clauses in one statement keep their own values.
+                text("search_text MATCH :q").bindparams(
+                    bindparam("q", _sqlite_match(match), unique=True)
+                )
+            )
+        )
+    else:
+        found = _pg_document().bool_op("@@")(_pg_query(match))
+    alternatives = [_carriers(alternative) for alternative in match.alternatives]
+    return or_(found, *alternatives) if alternatives else found
+
+
+def _carriers(facet: FacetFilter) -> ColumnElement[bool]:
+    """Entries carrying a value ``facet`` accepts (ignoring ``negate``)."""
+    accepted: list[ColumnElement[bool]] = []
+    if facet.values:
+        accepted.append(_FACETS.c.value.in_(facet.values))
+    label = func.lower(_TERMS.c.label)
+    named = [label == text.lower() for text in facet.labels]
+    named += [label.contains(text.lower(), autoescape=True) for text in facet.contains]
+    if named:
+        accepted.append(
+            _FACETS.c.value.in_(
+                select(_TERMS.c.value).where(_TERMS.c.facet == facet.facet, or_(*named))
+            )
+        )
+    carriers = select(_FACETS.c.entry_id).where(
+        _FACETS.c.facet == facet.facet, or_(false(), *accepted)
+    )
+    return _ENTRIES.c.id.in_(carriers)
+
+
+def _pg_document() -> ColumnElement[Any]:
+    # Exactly the expression of the GIN index ix_search_entries_text, or the index is unused.
+    configuration = cast(TEXT_CONFIGURATION, REGCONFIG)
+    return func.to_tsvector(configuration, _ENTRIES.c.title + " " + _ENTRIES.c.body)
+
+
+def _pg_query(match: TextMatch) -> ColumnElement[Any]:
+    configuration = cast(TEXT_CONFIGURATION, REGCONFIG)
+    joined = " ".join(match.words)
+    if match.prefix and match.words:
+        # to_tsquery syntax only for the prefix word, reduced to word characters.
+        *rest, last = match.words
+        tokens = _WORD.findall(last)
+        stem = func.to_tsquery(configuration, ("&".join(tokens) + ":*") if tokens else "")
+        if not rest:
+            return stem
+        head = " ".join(rest)
+        base = func.phraseto_tsquery if match.phrase else func.plainto_tsquery
+        combine = "<->" if match.phrase else "&&"
+        return base(configuration, head).op(combine)(stem)
+    build = func.phraseto_tsquery if match.phrase else func.plainto_tsquery
+    return cast(build(configuration, joined), TSQUERY)
+
+
+def _conditions(
+    connection: Connection, query: IndexQuery, restrict: ColumnElement[bool] | None
+) -> list[ColumnElement[bool]]:
+    entries = _ENTRIES.c
+    conditions: list[ColumnElement[bool]] = [restrict if restrict is not None else true()]
+    conditions += [_text_condition(connection, match) for match in query.text]
+    conditions += [~_text_condition(connection, match) for match in query.excluded_text]
+    for facet in query.facets:
+        carried = _carriers(facet)
+        conditions.append(~carried if facet.negate else carried)
+    if query.kinds:
+        conditions.append(entries.kind.in_(query.kinds))
+    if query.visibility:
+        conditions.append(entries.visibility.in_(query.visibility))
+    if query.min_completeness is not None:
+        conditions.append(entries.completeness >= query.min_completeness)
+    # An entry spanning several dates matches when its span overlaps the range.
+    if query.acquired_after is not None:
+        conditions.append(entries.acquired_to >= query.acquired_after)
+    if query.acquired_before is not None:
+        conditions.append(entries.acquired_from < query.acquired_before)
+    return conditions
+
+
+def _encode_cursor(last_id: int, fingerprint: str) -> str:
+    payload = json.dumps([last_id, fingerprint]).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, fingerprint: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        last_id, seen = json.loads(base64.urlsafe_b64decode(padded))
+        valid = isinstance(last_id, int) and seen == fingerprint
+    except (ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise SearchQueryError(
+            f"Cannot continue this search from cursor {cursor!r}: it belongs to another query "
+            "or is damaged. Start again from the first page (no cursor).",
+            cursor=cursor,
+        )
+    return int(last_id)
+
+
+def fingerprint(query: IndexQuery, restrict: ColumnElement[bool] | None) -> str:
+    """What a cursor must match: the conditions, not the page."""
+    import hashlib
+
+    shape = (
+        query.text,
+        query.excluded_text,
+        query.facets,
+        query.kinds,
+        query.acquired_after,
+        query.acquired_before,
+        query.min_completeness,
+        query.visibility,
+        str(restrict),
+    )
+    return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
+
+
+def query_index(
+    connection: Connection, query: IndexQuery, *, restrict: ColumnElement[bool] | None = None
+) -> IndexPage:
+    """Run ``query``: newest entries first, ``limit`` per page, facet counts of all hits.
+
+    ``restrict`` is a condition over ``search_entries`` (e.g. the projects a caller may see)
+    ANDed into the hits, hence into the total and every count as well.
+    """
+    conditions = _conditions(connection, query, restrict)
+    key = fingerprint(query, restrict)
+    page_conditions = list(conditions)
+    if query.cursor:
+        page_conditions.append(_ENTRIES.c.id < _decode_cursor(query.cursor, key))
+    rows = connection.execute(
+        select(
+            _ENTRIES.c.id,
+            _ENTRIES.c.kind,
+            _ENTRIES.c.entity_id,
+            _ENTRIES.c.project_id,
+            ProjectRow.name,
+            _ENTRIES.c.dataset_id,
+            _ENTRIES.c.title,
+            _ENTRIES.c.acquired_from,
+            _ENTRIES.c.acquired_to,
+            _ENTRIES.c.completeness,
+            _ENTRIES.c.visibility,
+        )
+        .join(ProjectRow, ProjectRow.id == _ENTRIES.c.project_id)
+        .where(and_(*page_conditions))
+        .order_by(_ENTRIES.c.id.desc())
+        .limit(query.limit + 1)
+    ).all()
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    hits = tuple(IndexHit(*row[1:]) for row in rows)
+    next_cursor = _encode_cursor(rows[-1][0], key) if more and rows else None
+    if not query.with_facets:
+        total = connection.execute(
+            select(func.count()).select_from(_ENTRIES).where(and_(*conditions))
+        ).scalar_one()
+        return IndexPage(hits, int(total), {}, next_cursor)
+    total, facets = _facet_counts(connection, conditions, query.facet_values)
+    return IndexPage(hits, total, facets, next_cursor)
+
+
+def _facet_counts(
+    connection: Connection, conditions: Sequence[ColumnElement[bool]], per_facet: int
+) -> tuple[int, dict[str, tuple[FacetCount, ...]]]:
+    hits = select(_ENTRIES.c.id).where(and_(*conditions)).cte("hits")
+    year = (
+        func.strftime("%Y", _ENTRIES.c.acquired_from)
+        if connection.dialect.name == "sqlite"
+        else func.to_char(_ENTRIES.c.acquired_from, "YYYY")
+    )
+    columns = connection.execute(
+        select(_ENTRIES.c.kind, _ENTRIES.c.visibility, _ENTRIES.c.completeness, year, func.count())
+        .where(and_(*conditions))
+        .group_by(_ENTRIES.c.kind, _ENTRIES.c.visibility, _ENTRIES.c.completeness, year)
+    ).all()
+    tallies: dict[str, dict[str, int]] = {
+        "kind": {},
+        "visibility": {},
+        "completeness": {},
+        "year": {},
+    }
+    total = 0
+    for kind, visibility, completeness, when, count in columns:
+        total += count
+        for facet, value in (
+            ("kind", kind),
+            ("visibility", visibility),
+            ("completeness", completeness),
+            ("year", when),
+        ):
+            if value is not None:
+                bucket = tallies[facet]
+                bucket[str(value)] = bucket.get(str(value), 0) + count
+    counted = connection.execute(
+        select(_FACETS.c.facet, _FACETS.c.value, func.count().label("n"))
+        .join(hits, hits.c.id == _FACETS.c.entry_id)
+        .group_by(_FACETS.c.facet, _FACETS.c.value)
+    ).all()
+    values: dict[str, list[tuple[str, int]]] = {}
+    for facet, value, count in counted:
+        values.setdefault(facet, []).append((value, count))
+    facets: dict[str, tuple[FacetCount, ...]] = {}
+    wanted: list[tuple[str, str]] = []
+    for facet, found in values.items():
+        found.sort(key=lambda item: (-item[1], item[0]))
+        del found[per_facet:]
+        wanted += [(facet, value) for value, _ in found]
+    labels = _labels(connection, wanted)
+    for facet, found in values.items():
+        facets[facet] = tuple(
+            FacetCount(value, labels.get((facet, value), value), count) for value, count in found
+        )
+    for facet, bucket in tallies.items():
+        ordered = sorted(bucket.items(), key=lambda item: (-item[1], item[0]))
+        facets[facet] = tuple(FacetCount(v, v, n) for v, n in ordered)
+    return total, facets
+
+
+def _labels(connection: Connection, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    if not wanted:
+        return {}
+    pairs = [and_(_TERMS.c.facet == f, _TERMS.c.value == v) for f, v in wanted]
+    rows = connection.execute(
+        select(_TERMS.c.facet, _TERMS.c.value, _TERMS.c.label).where(or_(false(), *pairs))
+    )
+    return {(f, v): label for f, v, label in rows}

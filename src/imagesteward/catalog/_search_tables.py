@@ -1,0 +1,119 @@
+"""The search index's tables: one entry per image, dataset and study, and its facet values.
+
+The index is derived data: every entry can be rebuilt from the catalog's own tables
+(:func:`imagesteward.catalog._search_index.rebuild`). It is kept in step inside the same
+transaction as each write that changes what it derives from.
+
+The full-text part is each backend's own and so is not an ORM table: an FTS5 table
+(``search_text``) with triggers on SQLite, a GIN index over a ``tsvector`` expression on
+PostgreSQL (revision ``0006_search``). :data:`BACKEND_OBJECTS` names them, for the schema
+checks that compare the migrations with the ORM.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from imagesteward.catalog._sqltypes import utcnow
+from imagesteward.catalog._tables import Base
+
+__all__ = [
+    "BACKEND_OBJECTS",
+    "ENTRY_KINDS",
+    "FACETS",
+    "TEXT_CONFIGURATION",
+    "SearchEntryRow",
+    "SearchFacetRow",
+    "SearchTermRow",
+]
+
+#: What a search finds.
+ENTRY_KINDS = ("image", "dataset", "study")
+
+#: Facets held in ``search_facets`` (several values per entry are allowed); ``kind``,
+#: ``date``, ``completeness`` and ``visibility`` are columns of ``search_entries`` instead.
+FACETS = ("project", "organism", "method", "instrument", "objective", "fluorophore")
+
+#: PostgreSQL's text search configuration: English stemming, like FTS5's porter tokenizer.
+TEXT_CONFIGURATION = "english"
+
+#: Database objects of the full-text index that the ORM does not describe, per backend: the
+#: FTS5 virtual table and its shadow tables, the GIN expression index.
+BACKEND_OBJECTS: dict[str, frozenset[str]] = {
+    "sqlite": frozenset(
+        {
+            "search_text",
+            "search_text_data",
+            "search_text_idx",
+            "search_text_docsize",
+            "search_text_config",
+        }
+    ),
+    "postgresql": frozenset({"ix_search_entries_text"}),
+}
+
+
+class SearchEntryRow(Base):
+    """One searchable thing: an image, a dataset or a study (a project's description).
+
+    ``title`` and ``body`` are the indexed text. ``acquired_from``/``acquired_to`` span the
+    acquisition dates (equal for an image; naive, like ``images.acquisition_date``).
+    ``completeness`` is the highest tier whose fields are all filled (0: not even tier 1),
+    NULL until scored. ``visibility`` is the entry's publication state.
+    """
+
+    __tablename__ = "search_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('image', 'dataset', 'study')", name="kind"),
+        UniqueConstraint("kind", "entity_id"),
+        Index(None, "acquired_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    project_id: Mapped[int] = mapped_column(Integer, index=True)
+    dataset_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String)
+    acquired_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    acquired_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    completeness: Mapped[int | None] = mapped_column(SmallInteger)
+    visibility: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchFacetRow(Base):
+    """One facet value of an entry; the primary key doubles as the per-value posting list."""
+
+    __tablename__ = "search_facets"
+    __table_args__ = (Index(None, "entry_id", "facet", "value"),)
+
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("search_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class SearchTermRow(Base):
+    """The label shown for a facet value (``NCBITaxon:10090`` -> ``Mus musculus``), once."""
+
+    __tablename__ = "search_terms"
+
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String, primary_key=True)
+    label: Mapped[str] = mapped_column(String)
