@@ -14,9 +14,11 @@ real does. ``5d``: T1 C3 Z64 2048 x 2048 uint16 OME-TIFF, 512 x 512 tiles (1.6 G
 a 3-channel 32768 x 32768 uint16 slide, 512 x 512 tiles (6.4 GB).
 
 Every tool runs in its own process, watched with psutil (peak RSS of the process and its
-children); throughput is input bytes / wall time. Peers run in the interpreter given by
-``--peer-python`` (ome-zarr-py and ngff-zarr installed there) on a dask array over tifffile's
-zarr store of the same file. The input file is in the page cache for every tool.
+children); throughput is input bytes / wall time. The peers (ome-zarr-py and ngff-zarr, pinned
+in ``PEER_REQUIREMENTS``) run in a private virtual environment, ``benchmarks/_work/peers``,
+which the script creates and fills from PyPI the first time (``--peer-python`` points at another
+interpreter instead); they read a dask array over tifffile's zarr store of the same file. The
+input file is in the page cache for every tool.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import math
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +40,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
 ROOT = HERE.parent
-PEER_PYTHON = os.environ.get("IMAGESTEWARD_BENCH_PEER_PYTHON", "/tmp/probe/bin/python")
+PEER_VENV = WORK / "peers"
+#: The peers as measured; bump deliberately (the venv is rebuilt when this list changes).
+PEER_REQUIREMENTS = (
+    "ome-zarr==0.21.0",
+    "ngff-zarr==0.50.0",
+    "tifffile",
+    "imagecodecs",
+)
 TILE = 512
 
 INPUTS: dict[str, dict[str, Any]] = {
@@ -155,6 +165,31 @@ def make_input(name: str, quick: bool) -> Path:
     return path
 
 
+# --------------------------------------------------------------------------- peer environment
+def peer_python() -> str:
+    """The private interpreter with the peer tools, created and filled on first use."""
+    python = PEER_VENV / "bin" / "python"
+    stamp = PEER_VENV / "requirements.txt"
+    wanted = "\n".join(PEER_REQUIREMENTS) + "\n"
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return str(python)
+    print(f"# installing the peer tools into {PEER_VENV} ...", flush=True)
+    shutil.rmtree(PEER_VENV, ignore_errors=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    uv = shutil.which("uv") or next(
+        (str(p) for p in (ROOT / ".venv-tools" / "bin" / "uv",) if p.exists()), None
+    )
+    if uv:
+        subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, PEER_VENV], check=True)
+        install = [uv, "pip", "install", "--quiet", "--python", str(python)]
+    else:
+        subprocess.run([sys.executable, "-m", "venv", PEER_VENV], check=True)
+        install = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*install, *PEER_REQUIREMENTS], check=True)
+    stamp.write_text(wanted)
+    return str(python)
+
+
 # --------------------------------------------------------------------------- tool workers
 class BenchTiffReader:
     """Fallback reader (tifffile, series 0) for when the project's OME-TIFF reader fails."""
@@ -238,15 +273,26 @@ class BenchTiffSource:
 
     def _window(self, page: Any, y0: int, y1: int, x0: int, x1: int, out: Any) -> None:
         """Decode only the tiles a window touches, straight from the file."""
+        import numpy as np
+
         th, tw = page.tilelength, page.tilewidth
         across = -(-page.imagewidth // tw)
         handle = self._tif.filehandle
+        # Uncompressed native-order tiles (the generated inputs) are read straight into a
+        # reused buffer: one copy from the page cache, one into the window.
+        raw = page.compression == 1 and page.dtype.byteorder in ("=", "<", "|")
+        buffer = np.empty((th, tw), dtype=page.dtype)
         for ty in range(y0 // th, -(-y1 // th)):
             for tx in range(x0 // tw, -(-x1 // tw)):
                 number = ty * across + tx
                 handle.seek(page.dataoffsets[number])
-                data = handle.read(page.databytecounts[number])
-                tile = page.decode(data, number)[0].reshape(th, tw)
+                if raw and page.databytecounts[number] == buffer.nbytes:
+                    readinto: Any = handle.readinto  # typed for bytearray; any buffer works
+                    readinto(buffer)
+                    tile = buffer
+                else:
+                    data = handle.read(page.databytecounts[number])
+                    tile = page.decode(data, number)[0].reshape(th, tw)
                 top, left = ty * th, tx * tw
                 a, b = max(y0, top), min(y1, top + th)
                 c, d = max(x0, left), min(x1, left + tw)
@@ -593,7 +639,11 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="smaller inputs")
     parser.add_argument("--codecs", action="store_true", help="codec sweep on the 5d input")
-    parser.add_argument("--peer-python", default=PEER_PYTHON)
+    parser.add_argument(
+        "--peer-python",
+        default=os.environ.get("IMAGESTEWARD_BENCH_PEER_PYTHON"),
+        help="interpreter with ome-zarr-py and ngff-zarr (default: a private venv in _work/)",
+    )
     parser.add_argument("--fast-method", default="dask_bin_shrink")
     parser.add_argument("--worker", nargs=4, metavar=("TOOL", "SOURCE", "OUT", "EXTRA"))
     args = parser.parse_args()
@@ -606,6 +656,8 @@ def main() -> int:
         codec_sweep(make_input("5d", args.quick))
         return 0
     tools = args.tools.split(",")
+    if args.peer_python is None and any(t.startswith(("ome-zarr", "ngff")) for t in tools):
+        args.peer_python = peer_python()
     for name in args.inputs.split(","):
         source = make_input(name, args.quick)
         limits = machine_limits(source)

@@ -21,23 +21,64 @@ __all__ = ["convert", "validate"]
 
 
 def _progress_bar(description: str) -> Any:
+    """Regions done of all, throughput, time left (on stderr; gone when finished)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         TextColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
+
+    class Throughput(ProgressColumn):
+        # Source bytes converted per second so far: regions done x the image's bytes / regions.
+        def render(self, task: Any) -> Text:
+            done = task.fields.get("bytes", 0)
+            elapsed = task.elapsed or 0.0
+            rate = done / elapsed / 1e6 if done and elapsed > 0 else 0.0
+            return Text(f"{rate:,.0f} MB/s" if rate else "-- MB/s", style="progress.data.speed")
 
     return Progress(
         TextColumn(description),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("regions"),
+        Throughput(),
         TimeRemainingColumn(),
         console=err_console(),
         transient=True,
     )
+
+
+def _reporter(bar: Any, task: Any, total_bytes: int) -> Any:
+    """A ``progress(done, total)`` callback that also feeds the throughput column."""
+
+    def report(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        bar.update(task, completed=done, total=total, bytes=int(share * total_bytes))
+
+    return report
+
+
+def _pixel_bytes(images: Any) -> int:
+    """The bytes of level 0 of model ``Image`` documents or catalog image records."""
+    import math
+
+    import numpy as np
+
+    total = 0
+    for image in images:
+        sizes = (image.size_t, image.size_c, image.size_z, image.size_y, image.size_x)
+        samples = getattr(image, "samples_per_pixel", None) or 1
+        pixel_type = getattr(image.pixel_type, "value", image.pixel_type)
+        try:
+            itemsize = np.dtype(str(pixel_type)).itemsize
+        except TypeError:  # a type numpy does not name (e.g. "bit"): count a byte
+            itemsize = 1
+        total += math.prod(int(n or 1) for n in sizes) * samples * itemsize
+    return total
 
 
 @app.command()
@@ -126,7 +167,7 @@ def _convert_catalogued(
                 [image.id],
                 options,
                 root=to,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=_reporter(bar, task, _pixel_bytes([image])),
             )
     return [
         {
@@ -161,7 +202,7 @@ def _convert_path(
             destination,
             _options(ngff, shard, scheduler),
             source_spec=SourceSpec(str(path), report.chosen.name, tuple(str(r) for r in roots)),
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=_reporter(bar, task, _pixel_bytes(info.image for info in source.series)),
         )
     rate = result.bytes_read / result.seconds / 1e6 if result.seconds else 0.0
     return {

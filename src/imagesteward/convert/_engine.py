@@ -113,6 +113,13 @@ def to_ome_zarr(
     started = time.perf_counter()
     options = options or ConvertOptions()
     selected = _select(source, series, plate)
+    # zarr (array metadata), ome-types and ome-zarr-models (the end of a conversion) take about
+    # a second to import: done in the background while the plan samples the source and the
+    # regions run (their work is mostly outside the GIL).
+    preload = threading.Thread(
+        target=_preload, args=(options.ngff_version,), name="imagesteward-preload", daemon=True
+    )
+    preload.start()
     target = Target.resolve(destination, options.storage_options)
     try:
         plan = build_plan(source, selected, options, plate)
@@ -137,6 +144,7 @@ def to_ome_zarr(
         completed = _prepare(writer, plan, options)
         totals = _Totals(plan, completed)
         workers = _run_stages(source, plan, target, options, source_spec, totals, progress)
+        preload.join()  # a daemon otherwise: an early error does not wait for it
         write_metadata(writer, plan, images, totals.stats, plate, Path(source.path).name)
         checks = spot_check(source, writer, plan)
     except (ConversionError, ConfigurationError):
@@ -172,12 +180,6 @@ def _run_stages(
         if progress is not None:
             progress(totals.done, plan.region_count)
 
-    # The end of a conversion needs ome-types and ome-zarr-models: about a second of imports,
-    # done here while the regions run (their work is mostly outside the GIL).
-    preload = threading.Thread(
-        target=_preload, args=(plan.ngff_version,), name="imagesteward-preload", daemon=True
-    )
-    preload.start()
     try:
         if progress is not None:
             progress(totals.done, plan.region_count)
@@ -189,12 +191,11 @@ def _run_stages(
         executor.close()
         if source_spec is not None:
             close_cached_sources(source_spec)
-        preload.join()
 
 
 def _preload(version: str) -> None:
     package = "v05" if version == "0.5" else "v04"
-    for module in ("ome_types.model", f"ome_zarr_models.{package}.image"):
+    for module in ("zarr", "ome_types.model", f"ome_zarr_models.{package}.image"):
         try:
             importlib.import_module(module)
         except ImportError:  # reported where the module is really needed
