@@ -97,7 +97,9 @@ def template(
         typer.echo(form, nl=False)
         return
     out.write_text(form, encoding="utf-8")
-    console().print(f"wrote {out}; fill it in, then: steward describe study PROJECT {out}")
+    console().print(
+        f"wrote {out}; fill it in, then: steward describe study PROJECT {out} --template {name}"
+    )
 
 
 @describe_app.command("study")

@@ -166,8 +166,9 @@ def _objectives(images: Sequence[model.Image], gaps: list[str]) -> str:
         if any(_is_light(image) for image in images):
             gaps.append("the objective (model, magnification, NA, immersion)")
         return ""
-    word = "objective" if len(lenses) == 1 else "objectives"
-    return f", with {article(next(iter(lenses)))} {join(list(lenses.values()))} {word}"
+    if len(lenses) == 1:
+        return f", with {article(next(iter(lenses)))} {next(iter(lenses.values()))} objective"
+    return f", with {join(list(lenses.values()))} objectives"
 
 
 def _is_light(image: model.Image) -> bool:
@@ -205,7 +206,8 @@ def _channels(images: Sequence[model.Image], gaps: list[str]) -> list[str]:
         binning = {c.binning for c in channels if c.binning}
         extra = f" (binning {join(sorted(binning))})" if binning else ""
         name = part_name(detector) or "detector"
-        sentences.append(f"Images were recorded with {article(name)} {name}{kind}{extra}.")
+        subject = "Images were" if len(images) > 1 else "The image was"
+        sentences.append(f"{subject} recorded with {article(name)} {name}{kind}{extra}.")
     return sentences
 
 
@@ -290,7 +292,7 @@ def _sampling(images: Sequence[model.Image], gaps: list[str]) -> str:
     sizes = sorted({(i.size_x, i.size_y) for i in images})
     pixels = sorted({(i.physical_size_x, i.physical_size_y) for i in images if i.physical_size_x})
     dims = join([f"{x} × {y}" for x, y in sizes])
-    text = f"Images measure {dims} pixels"
+    text = f"{'Images measure' if len(images) > 1 else 'The image measures'} {dims} pixels"
     if pixels:
         shown = [
             length(x) if x == y or y is None else f"{length(x)} × {length(y)}" for x, y in pixels

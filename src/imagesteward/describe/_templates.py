@@ -139,7 +139,8 @@ def template_form(template: Template, index: OntologyIndex) -> str:
         f"({', '.join(template.follows)})",
         *(f"# {line}" for line in _wrap(template.summary, 94)),
         "# Fill the empty fields (terms by identifier or exact name, e.g. 'Homo sapiens'),",
-        "# delete what does not apply, then: steward describe study PROJECT THIS_FILE",
+        "# delete what does not apply, then:",
+        f"#   steward describe study PROJECT THIS_FILE --template {template.name}",
     ]
     if template.image_fields:
         lines.append("# Per image, also give (spreadsheet: steward describe export):")

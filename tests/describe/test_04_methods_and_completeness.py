@@ -1,0 +1,156 @@
+"""Materials & Methods for the demo datasets, checked against expected prose; completeness."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from imagesteward.catalog import ImageAnnotation
+from imagesteward.describe import (
+    dataset_methods,
+    describe_study,
+    methods_text,
+    project_completeness,
+)
+from imagesteward.errors import NotFoundError
+from imagesteward.installation import open_installation
+from imagesteward.ontology import OntologyIndex
+
+EXPECTED = Path(__file__).parent / "methods"
+
+DATASETS = [
+    ("Demo: cell biology", "Fixed cells"),
+    ("Demo: cell biology", "Live imaging"),
+    ("Demo: cell biology", "Screening"),
+    ("Demo: electron microscopy", "TEM sections"),
+    ("Demo: histology", "H&E sections"),
+]
+
+
+def _slug(project: str, dataset: str) -> str:
+    text = f"{project.removeprefix('Demo: ')} {dataset}".lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+@pytest.mark.parametrize(("project", "dataset"), DATASETS, ids=[d for _, d in DATASETS])
+def test_methods_of_each_demo_dataset_read_as_expected(
+    demo_site: Path, project: str, dataset: str
+) -> None:
+    with open_installation(demo_site) as installation:
+        text = dataset_methods(installation.catalog, project, dataset)
+    expected = (EXPECTED / f"{_slug(project, dataset)}.txt").read_text(encoding="utf-8")
+    assert text.text() == expected
+    # Markdown carries the same prose and lists what is missing.
+    markdown = text.markdown()
+    assert markdown.startswith("### Image acquisition\n\n")
+    for paragraph in text.paragraphs:
+        assert paragraph in markdown
+    assert all(f"- {item}\n" in markdown for item in text.missing)
+
+
+def test_missing_facts_are_named_never_invented(demo_site: Path) -> None:
+    with open_installation(demo_site) as installation:
+        em = dataset_methods(installation.catalog, "Demo: electron microscopy")
+    # The TEM file says nothing about its instrument: no microscope, no mode is made up.
+    assert "microscope that the metadata do not name" in em.paragraphs[0]
+    assert "electron" not in em.paragraphs[0] and "objective" not in em.paragraphs[0]
+    assert "the microscope (manufacturer and model)" in em.missing
+    assert "the imaging method (acquisition mode or FBbi term)" in em.missing
+    assert not any("objective" in item for item in em.missing)  # an EM may have none
+
+
+def test_study_and_identifiers_complete_the_text(demo_copy: Path, index: OntologyIndex) -> None:
+    with open_installation(demo_copy) as installation:
+        catalog = installation.catalog
+        describe_study(
+            catalog,
+            index,
+            "Demo: histology",
+            {
+                "title": "Colon morphology",
+                "facility": {"name": "Imaging Core of Demo University", "ror": "05dxps055"},
+                "acknowledgements": "We thank the Imaging Core staff (RRID:SCR_017873).",
+            },
+        )
+        image = catalog.list_images(project="Demo: histology").items[0]
+        catalog.annotate_images(
+            [
+                ImageAnnotation(
+                    image.uuid,
+                    {
+                        "acquisition.microscope.rrid": "RRID:SCR_018753",
+                        "acquisition.acquisition_software": {"name": "VS200 ASW", "version": "4.1"},
+                    },
+                )
+            ]
+        )
+        text = dataset_methods(catalog, "Demo: histology")
+    assert "(serial number DEMO-VS200-0093, RRID:SCR_018753)" in text.paragraphs[0]
+    assert text.paragraphs[0].endswith("Acquisition was controlled with VS200 ASW 4.1.")
+    assert text.paragraphs[1] == (
+        "Imaging was performed at the Imaging Core of Demo University "
+        "(https://ror.org/05dxps055). We thank the Imaging Core staff (RRID:SCR_017873)."
+    )
+    assert text.missing == ()
+
+
+def test_without_images_only_the_gaps_remain() -> None:
+    empty = methods_text([])
+    assert empty.paragraphs == ()
+    assert empty.missing == ("the imaging facility (and its RRID, for the acknowledgement)",)
+
+
+def test_unknown_dataset_is_refused(demo_site: Path) -> None:
+    with (
+        open_installation(demo_site) as installation,
+        pytest.raises(NotFoundError, match="No images in 'Demo: histology', dataset 'nope'"),
+    ):
+        dataset_methods(installation.catalog, "Demo: histology", "nope")
+
+
+def test_project_completeness_per_tier(demo_copy: Path, index: OntologyIndex) -> None:
+    with open_installation(demo_copy) as installation:
+        catalog = installation.catalog
+        before = project_completeness(catalog, "Demo: cell biology", per_image=True)
+        assert not before.ready
+        assert [d.subject for d in before.datasets] == [
+            "Demo: cell biology/Fixed cells",
+            "Demo: cell biology/Live imaging",
+            "Demo: cell biology/Screening",
+        ]
+        assert len(before.images) == 8
+        assert before.study.score(1).filled == 0
+        study_gaps = {m.path for m in before.study.missing if m.tier == 1}
+        assert study_gaps >= {"title", "authors", "biosamples", "specimens", "license"}
+        screening = before.datasets[2]
+        gap = next(m for m in screening.missing if m.path == "biosample_ref")
+        assert (gap.count, gap.of) == (4, 4)
+        assert "spreadsheet column 'biosample_ref'" in gap.where
+        describe_study(
+            catalog,
+            index,
+            "Demo: cell biology",
+            {
+                "title": "HeLa cells",
+                "license": "https://creativecommons.org/licenses/by/4.0/",
+                "authors": [{"name": "Dana Example", "orcid": "0000-0002-1825-0097"}],
+                "biosamples": [
+                    {"identifier": "hela", "organism": "Homo sapiens", "biological_entity": "HeLa"}
+                ],
+                "specimens": [{"identifier": "pfa", "sample_preparation_protocol": "4% PFA"}],
+                "study_components": [{"name": "all", "imaging_method": "fluorescence microscopy"}],
+            },
+        )
+        after = project_completeness(catalog, "Demo: cell biology", required_tier=1)
+        assert after.study.score(1).percent > before.study.score(1).percent
+        assert after.study.complete(1)
+        data = after.as_json()
+        assert data["required_tier"] == 1 and data["study"]["kind"] == "study"
+        assert data["datasets"][0]["scores"][0]["tier"] == 1
+    with (
+        open_installation(demo_copy) as installation,
+        pytest.raises(NotFoundError, match="No project 'Nope'"),
+    ):
+        project_completeness(installation.catalog, "Nope")

@@ -1,0 +1,85 @@
+"""The describe API: ontology autocomplete, completeness, Materials & Methods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from imagesteward.config import load_settings
+from imagesteward.server import build_app
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def api(demo_site: Path) -> Iterator[TestClient]:
+    with TestClient(build_app(load_settings(demo_site))) as client:
+        yield client
+
+
+def test_autocomplete_over_labels_and_synonyms(api: TestClient) -> None:
+    response = api.get(f"{API}/ontology/terms", params={"q": "zebraf"})
+    assert response.status_code == 200
+    assert response.json()["items"][0]["id"] == "NCBITaxon:7955"
+    only = api.get(f"{API}/ontology/terms", params={"q": "m", "ontology": "CHEBI|FPbase"})
+    assert {item["ontology"] for item in only.json()["items"]} == {"FPbase"}
+    limited = api.get(f"{API}/ontology/terms", params={"q": "cell", "limit": 3})
+    assert len(limited.json()["items"]) == 3
+    assert api.get(f"{API}/ontology/terms", params={"q": ""}).json() == {"items": []}
+    assert api.get(f"{API}/ontology/terms", params={"limit": 0}).status_code == 422
+
+
+def test_one_term_or_404(api: TestClient) -> None:
+    term = api.get(f"{API}/ontology/terms/FBbi:00000253").json()
+    assert term["label"] == "spinning disk confocal microscopy"
+    assert term["parents"] == ["FBbi:00000251"]
+    missing = api.get(f"{API}/ontology/terms/FBbi:99999999")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert "steward ontology search" in missing.json()["detail"]
+
+
+def test_completeness_of_an_image_and_a_project(api: TestClient) -> None:
+    images = api.get(f"{API}/images", params={"project": "Demo: histology"}).json()["items"]
+    uuid = images[0]["uuid"]
+    image = api.get(f"{API}/images/{uuid}/completeness").json()
+    assert image["kind"] == "image" and image["subject"] == uuid
+    assert [score["tier"] for score in image["scores"]] == [1, 2, 3]
+    assert any(m["path"] == "biosample_ref" for m in image["missing"])
+    project = api.get(
+        f"{API}/projects/Demo: histology/completeness", params={"tier": 1, "images": True}
+    ).json()
+    assert project["required_tier"] == 1 and project["ready"] is False
+    assert project["datasets"][0]["subject"] == "Demo: histology/H&E sections"
+    assert len(project["images"]) == 1
+    assert api.get(f"{API}/projects/Nope/completeness").status_code == 404
+    assert api.get(f"{API}/images/00000000/completeness").status_code == 404
+
+
+def test_methods_text_and_markdown(api: TestClient) -> None:
+    text = api.get(f"{API}/projects/Demo: histology/methods")
+    assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+    assert text.text.startswith("One image was acquired on an Evident SLIDEVIEW VS200")
+    markdown = api.get(
+        f"{API}/projects/Demo: cell biology/methods",
+        params={"dataset": "Live imaging", "format": "markdown"},
+    )
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    assert markdown.text.startswith("### Image acquisition\n\n")
+    assert "time-lapse series of 24 time points every 5 min" in markdown.text
+    assert api.get(f"{API}/projects/Nope/methods").status_code == 404
+
+
+def test_the_routes_are_documented(api: TestClient) -> None:
+    paths = api.get(f"{API}/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/ontology/terms",
+        "/api/v1/ontology/terms/{term_id}",
+        "/api/v1/images/{image}/completeness",
+        "/api/v1/projects/{project}/completeness",
+        "/api/v1/projects/{project}/methods",
+    ):
+        assert path in paths, path
