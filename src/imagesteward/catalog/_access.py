@@ -1,0 +1,574 @@
+"""``AccessCatalog``: accounts, credentials, visibility, shares and the audit log of a catalog.
+
+Obtained with :func:`access_catalog` from an open :class:`Catalog`; it shares its engine and
+error handling. Methods that change something take ``acting``: the :class:`Principal` on
+whose behalf the change is made, checked against the policy; ``None`` means the installation's
+operator at the command line, who could edit the database file anyway. Every change is audited
+in its own transaction, with ``remote`` saying from where it came.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from imagesteward.access import (
+    Action,
+    Decision,
+    FacilityRole,
+    GroupLevel,
+    Principal,
+    Scope,
+    Visibility,
+    decide,
+    permitted,
+)
+from imagesteward.catalog import _accounts, _audit, _sharing, _visibility
+from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
+from imagesteward.catalog._audit import AuditRecord
+from imagesteward.catalog._catalog import Catalog
+from imagesteward.catalog._lookup import MIN_UUID_PREFIX
+from imagesteward.catalog._records import ImageRecord
+from imagesteward.catalog._sharing import ReviewerLinkRecord
+from imagesteward.catalog._sqltypes import utcnow
+from imagesteward.catalog._visibility import AccessRecord, Located
+from imagesteward.errors import NotFoundError, PermissionDeniedError
+
+__all__ = ["AccessCatalog", "access_catalog"]
+
+_T = TypeVar("_T")
+
+#: Tokens expire: 90 days unless asked otherwise (GitHub's default for fine-grained tokens).
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
+
+
+def access_catalog(catalog: Catalog) -> AccessCatalog:
+    """The access side of an open catalog."""
+    return AccessCatalog(catalog)
+
+
+def _actor(acting: Principal | None) -> str | None:
+    return None if acting is None else acting.username
+
+
+def _image_not_found(ref: str) -> NotFoundError:
+    """What the catalog answers for an image ``ref`` that does not exist (same wording)."""
+    text = ref.strip().lower()
+    if text.isascii() and text.isdigit() and len(text) != MIN_UUID_PREFIX:
+        return NotFoundError(
+            f"No image with id {int(text)} in the catalog; list the images to find its id or UUID.",
+            ref=int(text),
+        )
+    try:
+        canonical = str(uuid.UUID(text))
+    except ValueError:
+        return NotFoundError(f"No image id or UUID matches {ref!r}.", ref=ref)
+    return NotFoundError(f"No image with UUID {canonical} in the catalog.", ref=ref)
+
+
+def _check(
+    principal: Principal,
+    rights: frozenset[Action],
+    action: Action,
+    hidden: Callable[[], NotFoundError],
+    name: str,
+) -> None:
+    if action in rights:
+        return
+    if Action.VIEW_METADATA not in rights and Action.LIST not in rights:
+        raise hidden()
+    raise PermissionDeniedError(
+        f"{principal.username or 'An anonymous caller'} may not {action.value} {name}.",
+        action=action.value,
+    )
+
+
+class AccessCatalog:
+    """Accounts, groups, tokens, visibility, shares, reviewer links and the audit log."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _read(self, work: Callable[[Session], _T]) -> _T:
+        with self._catalog._session() as session:
+            return work(session)
+
+    def _write(self, work: Callable[[Session], _T]) -> _T:
+        with self._catalog._writing() as session:
+            return work(session)
+
+    @staticmethod
+    def _require_admin(acting: Principal | None) -> None:
+        if acting is None:
+            return
+        if acting.facility_role is not FacilityRole.ADMIN or acting.scope is not Scope.ADMIN:
+            raise PermissionDeniedError(
+                "Only a facility administrator (with an admin-scoped credential) manages "
+                "accounts and groups."
+            )
+
+    @staticmethod
+    def _require(
+        session: Session, acting: Principal | None, where: Located, action: Action, now: datetime
+    ) -> None:
+        if acting is None:
+            return
+        verdict = decide(acting, _visibility.object_facts(session, where), action, now)
+        if verdict is Decision.HIDDEN:
+            # Exactly what an unknown name gets: refusing must not reveal existence.
+            raise _visibility.not_found(where.project, where.dataset)
+        if verdict is Decision.FORBIDDEN:
+            raise PermissionDeniedError(
+                f"{acting.username or 'An anonymous caller'} may not {action.value} "
+                f"{where.target.split(':', 1)[1]}.",
+                action=action.value,
+            )
+
+    # -- accounts and groups ------------------------------------------------------------
+
+    def add_user(
+        self,
+        username: str,
+        *,
+        password: str | None = None,
+        role: FacilityRole = FacilityRole.USER,
+        display_name: str | None = None,
+        email: str | None = None,
+        orcid: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+    ) -> UserRecord:
+        """Create an account (a password is optional: token-only accounts for instruments)."""
+        self._require_admin(acting)
+        return self._write(
+            lambda s: _accounts.add_user(
+                s, username, password=password, role=role, display_name=display_name,
+                email=email, orcid=orcid, by=_actor(acting), remote=remote, now=utcnow(),
+            )
+        )  # fmt: skip
+
+    def list_users(self) -> list[UserRecord]:
+        """Every account, by user name."""
+        return self._read(_accounts.list_users)
+
+    def disable_user(
+        self, username: str, *, acting: Principal | None = None, remote: str | None = None
+    ) -> UserRecord:
+        """Stop an account from signing in and its tokens from working."""
+        self._require_admin(acting)
+        return self._write(
+            lambda s: _accounts.disable_user(
+                s, username, by=_actor(acting), remote=remote, now=utcnow()
+            )
+        )
+
+    def add_group(
+        self,
+        name: str,
+        level: GroupLevel,
+        *,
+        description: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+    ) -> GroupRecord:
+        """Create a group with an OMERO permission level."""
+        self._require_admin(acting)
+        return self._write(
+            lambda s: _accounts.add_group(
+                s, name, level, description=description, by=_actor(acting), remote=remote,
+                now=utcnow(),
+            )
+        )  # fmt: skip
+
+    def add_member(
+        self,
+        group: str,
+        username: str,
+        *,
+        owner: bool = False,
+        acting: Principal | None = None,
+        remote: str | None = None,
+    ) -> None:
+        """Put an account in a group, as an owner of it or not."""
+        self._require_admin(acting)
+        self._write(
+            lambda s: _accounts.add_member(
+                s, group, username, owner=owner, by=_actor(acting), remote=remote, now=utcnow()
+            )
+        )
+
+    def list_groups(self) -> list[GroupRecord]:
+        """Every group with its members."""
+        return self._read(_accounts.list_groups)
+
+    # -- credentials --------------------------------------------------------------------
+
+    def login(
+        self,
+        username: str,
+        password: str,
+        *,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> Principal:
+        """The caller a user name and password stand for; the attempt is audited either way.
+
+        Raises
+        ------
+        AuthenticationError
+            The same message for an unknown name, a wrong password or a disabled account.
+        """
+        principal = self._write(
+            lambda s: _accounts.authenticate_password(
+                s, username, password, remote=remote, now=now or utcnow()
+            )
+        )
+        if principal is None:
+            raise _accounts.bad_login()
+        return principal
+
+    def create_token(
+        self,
+        username: str,
+        scope: Scope = Scope.READ,
+        *,
+        expires_in: timedelta = DEFAULT_TOKEN_LIFETIME,
+        label: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[TokenRecord, str]:
+        """A new API token: its record, and its secret - shown to its holder once, never kept."""
+        if acting is not None and acting.username != username.lower():
+            self._require_admin(acting)
+        return self._write(
+            lambda s: _accounts.create_token(
+                s, username, scope, expires_in=expires_in, label=label, by=_actor(acting),
+                remote=remote, now=now or utcnow(),
+            )
+        )  # fmt: skip
+
+    def list_tokens(self, username: str | None = None) -> list[TokenRecord]:
+        """API tokens (of one account, or all), newest first, without their secrets."""
+        return self._read(lambda s: _accounts.list_tokens(s, username))
+
+    def revoke_token(
+        self, key_id: str, *, acting: Principal | None = None, remote: str | None = None
+    ) -> TokenRecord:
+        """Revoke a token by its key id."""
+        if acting is not None:
+            owned = {t.key_id for t in self.list_tokens(acting.username)}
+            if key_id not in owned:
+                self._require_admin(acting)
+        return self._write(
+            lambda s: _accounts.revoke_token(
+                s, key_id, by=_actor(acting), remote=remote, now=utcnow()
+            )
+        )
+
+    def authenticate_token(
+        self, token: str, *, remote: str | None = None, now: datetime | None = None
+    ) -> Principal:
+        """The caller an API token stands for (raises :class:`AuthenticationError`)."""
+        at = now or utcnow()
+        principal, due = self._read(
+            lambda s: _accounts.authenticate_token(s, token, remote=remote, now=at, record=False)
+        )
+        if due:  # first use, or first in an interval: checked again and logged, in writing
+            principal, _ = self._write(
+                lambda s: _accounts.authenticate_token(s, token, remote=remote, now=at, record=True)
+            )
+        return principal
+
+    def authenticate_reviewer_link(self, link: str, *, now: datetime | None = None) -> Principal:
+        """The read-only caller a reviewer link stands for."""
+        return self._read(
+            lambda s: _sharing.authenticate_reviewer_link(s, link, now=now or utcnow())
+        )
+
+    # -- ownership, visibility, sharing -------------------------------------------------
+
+    def access_of(self, project: str, dataset: str | None = None) -> AccessRecord:
+        """The stored owner, group and visibility of a project or dataset."""
+        return self._read(
+            lambda s: _visibility.access_record(s, _visibility.locate(s, project, dataset))
+        )
+
+    def assign(
+        self,
+        project: str,
+        dataset: str | None = None,
+        *,
+        owner: str | None = None,
+        group: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> AccessRecord:
+        """Give a project (or dataset) an owner and, for a project, a group."""
+        at = now or utcnow()
+
+        def work(s: Session) -> AccessRecord:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.MOVE, at)
+            owner_id = None if owner is None else _accounts.user_row(s, owner).id
+            group_id = None
+            if group is not None:
+                group_id = next((g.id for g in _accounts.list_groups(s) if g.name == group), None)
+                if group_id is None:
+                    raise NotFoundError(f"No group {group!r}.", ref=group)
+            _visibility.assign(
+                s, where, owner_id=owner_id, group_id=group_id, by=_actor(acting),
+                remote=remote, now=at,
+            )  # fmt: skip
+            s.flush()
+            return _visibility.access_record(s, where)
+
+        return self._write(work)
+
+    def set_visibility(
+        self,
+        project: str,
+        dataset: str | None = None,
+        *,
+        visibility: Visibility,
+        until: datetime | None = None,
+        event: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> AccessRecord:
+        """Make a project or dataset private, embargoed (until a date or event) or public."""
+        at = now or utcnow()
+
+        def work(s: Session) -> AccessRecord:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.CHANGE_VISIBILITY, at)
+            return _visibility.set_visibility(
+                s, where, visibility, until=until, event=event, by=_actor(acting),
+                remote=remote, now=at,
+            )  # fmt: skip
+
+        return self._write(work)
+
+    def release_due(self, *, now: datetime | None = None) -> list[str]:
+        """Make public (and audit) every embargo whose date has come; returns the targets."""
+        return self._write(lambda s: _visibility.release_due(s, now or utcnow()))
+
+    def record_event(
+        self,
+        event: str,
+        project: str,
+        dataset: str | None = None,
+        *,
+        acting: Principal | None = None,
+        now: datetime | None = None,
+    ) -> list[str]:
+        """Record an event (``publication``) and release the embargoes waiting for it.
+
+        Recording an event is an edit of the object's description; the releases follow from
+        embargo terms set earlier by someone allowed to change its visibility.
+        """
+        at = now or utcnow()
+
+        def work(s: Session) -> list[str]:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.EDIT, at)
+            return _visibility.release_on_event(s, where, event, by=_actor(acting), now=at)
+
+        return self._write(work)
+
+    def share(
+        self,
+        project: str,
+        dataset: str | None = None,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Share with one account or one group; ``False`` if it already was."""
+        at = now or utcnow()
+
+        def work(s: Session) -> bool:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.SHARE, at)
+            return _sharing.share(
+                s, where, user=user, group=group, by=_actor(acting), remote=remote, now=at
+            )
+
+        return self._write(work)
+
+    def unshare(
+        self,
+        project: str,
+        dataset: str | None = None,
+        *,
+        user: str | None = None,
+        group: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Withdraw a share; ``False`` if there was none."""
+        at = now or utcnow()
+
+        def work(s: Session) -> bool:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.SHARE, at)
+            return _sharing.unshare(
+                s, where, user=user, group=group, by=_actor(acting), remote=remote, now=at
+            )
+
+        return self._write(work)
+
+    def create_reviewer_link(
+        self,
+        project: str,
+        dataset: str,
+        *,
+        expires_in: timedelta,
+        label: str | None = None,
+        acting: Principal | None = None,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[ReviewerLinkRecord, str]:
+        """A reviewer link to one dataset: its record and its secret (shown once)."""
+        at = now or utcnow()
+
+        def work(s: Session) -> tuple[ReviewerLinkRecord, str]:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.SHARE, at)
+            return _sharing.create_reviewer_link(
+                s, where, expires_in=expires_in, label=label, by=_actor(acting),
+                remote=remote, now=at,
+            )  # fmt: skip
+
+        return self._write(work)
+
+    def revoke_reviewer_link(
+        self, key_id: str, *, acting: Principal | None = None, remote: str | None = None
+    ) -> None:
+        """Withdraw a reviewer link by its key id."""
+        self._require_admin(acting)
+        self._write(
+            lambda s: _sharing.revoke_reviewer_link(
+                s, key_id, by=_actor(acting), remote=remote, now=utcnow()
+            )
+        )
+
+    # -- decisions ------------------------------------------------------------------------
+
+    def permitted(
+        self,
+        principal: Principal,
+        project: str,
+        dataset: str | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> frozenset[Action]:
+        """What ``principal`` may do to a project or dataset now (per the one policy)."""
+        return self._read(
+            lambda s: permitted(
+                principal,
+                _visibility.object_facts(s, _visibility.locate(s, project, dataset)),
+                now or utcnow(),
+            )
+        )
+
+    def require_on_image(
+        self, principal: Principal, ref: str, action: Action, *, now: datetime | None = None
+    ) -> ImageRecord:
+        """The image ``ref`` names, if ``principal`` may perform ``action`` on it now.
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown image, and - with the very same message - for one the caller may
+            not see.
+        PermissionDeniedError
+            When the caller sees the image but may not perform ``action``.
+        """
+        record = self._catalog.get_image(ref)
+        rights = self.permitted(principal, record.project, record.dataset, now=now)
+        _check(principal, rights, action, lambda: _image_not_found(ref), record.uuid)
+        return record
+
+    def require_on_original(
+        self, principal: Principal, sha256: str, action: Action, *, now: datetime | None = None
+    ) -> None:
+        """Refuse ``action`` on an original file unless allowed on (one of) its images."""
+        digest = sha256.lower()
+        unknown = NotFoundError(f"No original file with SHA-256 {sha256}.", sha256=sha256)
+        found = self._catalog.find_original_files([digest]).get(digest)
+        if found is None:
+            raise unknown
+        images = self._catalog.fileset_images(found.fileset_id)
+        rights = frozenset[Action]().union(
+            *(self.permitted(principal, i.project, i.dataset, now=now) for i in images[:1])
+        )
+        _check(principal, rights, action, lambda: unknown, found.original_name)
+
+    def require_on_project(
+        self, principal: Principal, project: str, action: Action, *, now: datetime | None = None
+    ) -> None:
+        """Refuse ``action`` on a project unless the policy allows it (hidden: not found)."""
+        rights = self.permitted(principal, project, now=now)
+        _check(principal, rights, action, lambda: _visibility.not_found(project), project)
+
+    def readable_datasets(
+        self, principal: Principal, action: Action = Action.LIST, *, now: datetime | None = None
+    ) -> set[int]:
+        """Ids of the datasets on which ``principal`` may perform ``action`` now.
+
+        Listing, search and facet counts restrict themselves to these, so that nothing
+        reveals what a caller may not see.
+        """
+        return self._read(
+            lambda s: _visibility.readable_datasets(s, principal, now or utcnow(), action)
+        )
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def audit_events(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        limit: int | None = 100,
+    ) -> list[AuditRecord]:
+        """Audited events, newest first (``action`` also matches a family: ``token``)."""
+        return self._read(
+            lambda s: _audit.list_audit_events(
+                s, since=since, until=until, actor=actor, action=action, target=target,
+                limit=limit,
+            )
+        )  # fmt: skip
+
+    def record_denial(
+        self,
+        principal: Principal,
+        action: str,
+        target: str,
+        *,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Audit a refused request (in its own transaction, since the request fails)."""
+        self._write(
+            lambda s: _audit.record_event(
+                s, at=now or utcnow(), actor=principal.username, action=action, target=target,
+                remote=remote, outcome="denied",
+            )
+        )  # fmt: skip
