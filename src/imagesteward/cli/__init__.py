@@ -5,6 +5,7 @@ at module level, so ``steward --help`` answers at once.
 """
 
 from imagesteward.cli import (
+    audit_cmd,
     browse,
     catalog_admin,
     convert_cmd,
@@ -14,11 +15,13 @@ from imagesteward.cli import (
     pid_cmd,
     serve_cmd,
     setup_cmd,
+    user_cmd,
 )
 from imagesteward.cli.app import app, main
 
 __all__ = [
     "app",
+    "audit_cmd",
     "browse",
     "catalog_admin",
     "convert_cmd",
@@ -29,4 +32,5 @@ __all__ = [
     "pid_cmd",
     "serve_cmd",
     "setup_cmd",
+    "user_cmd",
 ]
