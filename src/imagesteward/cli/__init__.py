@@ -5,32 +5,30 @@ at module level, so ``steward --help`` answers at once.
 """
 
 from imagesteward.cli import (
-    audit_cmd,
     browse,
     catalog_admin,
     convert_cmd,
     describe_cmd,
+    eln_cmd,
     ingest_cmd,
     ontology_cmd,
     pid_cmd,
     serve_cmd,
     setup_cmd,
-    user_cmd,
 )
 from imagesteward.cli.app import app, main
 
 __all__ = [
     "app",
-    "audit_cmd",
     "browse",
     "catalog_admin",
     "convert_cmd",
     "describe_cmd",
+    "eln_cmd",
     "ingest_cmd",
     "main",
     "ontology_cmd",
     "pid_cmd",
     "serve_cmd",
     "setup_cmd",
-    "user_cmd",
 ]
