@@ -128,6 +128,15 @@ def test_project_completeness_per_tier(demo_copy: Path, index: OntologyIndex) ->
         gap = next(m for m in screening.missing if m.path == "biosample_ref")
         assert (gap.count, gap.of) == (4, 4)
         assert "spreadsheet column 'biosample_ref'" in gap.where
+        # A viewer who may see some datasets only is scored (and described) on those.
+        some = project_completeness(
+            catalog, "Demo: cell biology", per_image=True, datasets={"Screening"}
+        )
+        assert [d.subject for d in some.datasets] == ["Demo: cell biology/Screening"]
+        assert len(some.images) == 4
+        live = dataset_methods(catalog, "Demo: cell biology", datasets={"Live imaging"})
+        assert live.paragraphs[0].startswith("One image was acquired on a Nikon")
+        assert "time-lapse series of 24 time points every 5 min" in live.paragraphs[0]
         describe_study(
             catalog,
             index,

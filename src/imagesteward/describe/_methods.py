@@ -9,7 +9,7 @@ that the author adds it (and, better, records it so the next text has it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from imagesteward import model
@@ -355,15 +355,27 @@ def _facility(study: model.Study | None, missing: list[str]) -> str | None:
     return text
 
 
-def dataset_methods(catalog: Catalog, project: str, dataset: str | None = None) -> MethodsText:
+def dataset_methods(
+    catalog: Catalog,
+    project: str,
+    dataset: str | None = None,
+    *,
+    datasets: Collection[str] | None = None,
+) -> MethodsText:
     """The methods text for one dataset of ``project`` (or all its images), with its study.
+
+    ``datasets`` limits the images to those datasets (the ones a viewer may see).
 
     Raises
     ------
     NotFoundError
         For an unknown project, or a dataset with no images in it.
     """
-    images = [i.document for i in project_images(catalog, project) if dataset in (None, i.dataset)]
+    images = [
+        i.document
+        for i in project_images(catalog, project)
+        if dataset in (None, i.dataset) and (datasets is None or i.dataset in datasets)
+    ]
     if not images:
         raise NotFoundError(
             f"No images in {project!r}" + (f", dataset {dataset!r}" if dataset else "") + ".",

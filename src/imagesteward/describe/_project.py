@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,12 @@ def project_images(catalog: Catalog, project: str) -> Iterator[ImageRecord]:
 
 
 def project_completeness(
-    catalog: Catalog, project: str, *, required_tier: int = 2, per_image: bool = False
+    catalog: Catalog,
+    project: str,
+    *,
+    required_tier: int = 2,
+    per_image: bool = False,
+    datasets: Collection[str] | None = None,
 ) -> ProjectCompleteness:
     """Score the study and every dataset of ``project`` per tier.
 
@@ -70,6 +75,8 @@ def project_completeness(
         whether everything up to it is filled.
     per_image
         Also score each image on its own.
+    datasets
+        Only these datasets of the project (the ones a viewer may see); default: all.
 
     Raises
     ------
@@ -80,8 +87,9 @@ def project_completeness(
     study = study_completeness(record.document if record else None, project)
     by_dataset: dict[str, list[ImageRecord]] = {}
     for image in project_images(catalog, project):
-        by_dataset.setdefault(image.dataset, []).append(image)
-    datasets = tuple(
+        if datasets is None or image.dataset in datasets:
+            by_dataset.setdefault(image.dataset, []).append(image)
+    scored = tuple(
         dataset_completeness((i.document for i in images), f"{project}/{name}")
         for name, images in sorted(by_dataset.items())
     )
@@ -91,4 +99,4 @@ def project_completeness(
         for i in group
         if per_image
     )
-    return ProjectCompleteness(project, required_tier, study, datasets, images)
+    return ProjectCompleteness(project, required_tier, study, scored, images)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -15,6 +15,7 @@ from imagesteward.server._routing import ReadRoute, ServicesDep, problems
 if TYPE_CHECKING:
     from imagesteward.catalog import Catalog
     from imagesteward.ontology import OntologyIndex
+    from imagesteward.server._services import Services
 
 __all__ = ["router"]
 
@@ -82,7 +83,7 @@ class ProjectCompletenessOut(BaseModel):
     images: list[CompletenessOut]
 
 
-def _ontology(request: Request, services: Any) -> OntologyIndex:
+def _ontology(request: Request, services: Services) -> OntologyIndex:
     """The installation's ontology index, built on first use and kept with the app.
 
     Two first requests at once may both build it; the loser's copy is dropped, which costs a
@@ -97,9 +98,18 @@ def _ontology(request: Request, services: Any) -> OntologyIndex:
     return index
 
 
-def _catalog(services: Any) -> Catalog:
-    catalog: Catalog = services.resources.installation.catalog
-    return catalog
+def _visible_datasets(services: Services, project: str) -> set[str]:
+    """The project's datasets this request's viewer may see (the service layer decides).
+
+    Raises ``NotFoundError`` for a project that does not exist or that the viewer may not see.
+    """
+    return {record.name for record in services.datasets(project)}
+
+
+def _catalog(services: Services) -> Catalog:
+    # The describe functions read whole projects; the routes first ask the service layer
+    # which datasets the viewer may see and pass only those on.
+    return services.resources.installation.catalog
 
 
 @router.get("/ontology/terms", tags=["describe"], responses=problems())
@@ -153,7 +163,10 @@ def project_completeness(
     """Completeness of a project's study and of each of its datasets (and images) per tier."""
     from imagesteward.describe import project_completeness as score
 
-    result = score(_catalog(services), project, required_tier=tier, per_image=images)
+    visible = _visible_datasets(services, project)
+    result = score(
+        _catalog(services), project, required_tier=tier, per_image=images, datasets=visible
+    )
     return ProjectCompletenessOut.model_validate(result.as_json())
 
 
@@ -174,8 +187,12 @@ def methods(
 ) -> PlainTextResponse:
     """The image-acquisition part of a Materials & Methods section, from the metadata."""
     from imagesteward.describe import dataset_methods
+    from imagesteward.errors import NotFoundError
 
-    text = dataset_methods(_catalog(services), project, dataset)
+    visible = _visible_datasets(services, project)
+    if dataset is not None and dataset not in visible:
+        raise NotFoundError(f"No dataset {dataset!r} in project {project!r}.", dataset=dataset)
+    text = dataset_methods(_catalog(services), project, dataset, datasets=visible)
     if format == "markdown":
         return PlainTextResponse(text.markdown(), media_type="text/markdown; charset=utf-8")
     return PlainTextResponse(text.text())
