@@ -43,6 +43,7 @@ KNOWN_TERMS = [
     ("GO:0005634", "nucleus"),
     ("GO:0005739", "mitochondrion"),
     ("GO:0005856", "cytoskeleton"),
+    ("GO:0005622", "intracellular anatomical structure"),  # relabelled by GO in 2021
     ("CHEBI:51231", "DAPI"),
     ("FPbase:egfp", "EGFP"),
     ("FPbase:mcherry", "mCherry"),
@@ -63,6 +64,11 @@ ID_SHAPES = {
 @pytest.mark.parametrize(("term_id", "label"), KNOWN_TERMS, ids=[t for t, _ in KNOWN_TERMS])
 def test_known_terms_have_their_real_labels(index: OntologyIndex, term_id: str, label: str) -> None:
     assert index.get(term_id).label == label
+
+
+def test_obsolete_terms_are_not_offered(index: OntologyIndex) -> None:
+    assert "GO:0005623" not in index  # 'cell', obsolete in GO: use CL:0000000
+    assert index.search("intracellular", ontology="GO")[0].id == "GO:0005622"
 
 
 def test_every_shipped_subset_is_well_formed_and_documents_its_source() -> None:
