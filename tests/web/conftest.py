@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.server.live import api, app, demo, live
+from imagesteward.config import load_settings
+from imagesteward.server import build_app
+from tests.server.live import LiveServer, api, app, demo, live, serve_in_thread
 from tests.web.browser import WatchedPage, launch_chromium
+from tests.web.stack5d import Stack, build_stack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-__all__ = ["api", "app", "browser", "demo", "live", "watched"]
+__all__ = ["api", "app", "browser", "demo", "live", "stack", "stack_live", "watched"]
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +35,17 @@ def watched(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Watche
     errors = list(page.errors)
     page.close()
     assert not errors, f"the browser console reported errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """An installation holding one 5-D image (T 3, C 2, Z 6)."""
+    return build_stack(tmp_path_factory.mktemp("stack5d"))
+
+
+@pytest.fixture(scope="session")
+def stack_live(stack: Stack) -> Iterator[LiveServer]:
+    """The 5-D installation's app behind a real HTTP server."""
+    running = serve_in_thread(build_app(load_settings(stack.home)))
+    yield running
+    running.stop()

@@ -12,6 +12,7 @@ import pytest
 
 from tests.server.live import Demo, LiveServer
 from tests.web.browser import CANVAS, Tile, WatchedPage
+from tests.web.stack5d import SHAPE, Stack
 
 
 def open_viewer(watched: WatchedPage, live: LiveServer, uuid: str, hash_: str = "") -> None:
@@ -243,6 +244,46 @@ def test_z_and_t_sliders_move_through_the_planes(
     assert watched.settle()["t"] == str(timelapse.size_t - 1)
     assert watched.tiles[-1].t == timelapse.size_t - 1
     assert_tiles_ok(watched.tiles)
+
+
+def test_five_dimensional_stack_moves_through_z_and_t(
+    watched: WatchedPage, stack_live: LiveServer, stack: Stack
+) -> None:
+    size_t, _, size_z = SHAPE[:3]
+    open_viewer(watched, stack_live, stack.uuid)
+    page = watched.page
+    state = watched.state()
+    assert (state["z"], state["t"]) == (str(size_z // 2), "0")
+    assert_tiles_ok(watched.tiles)
+    assert {(t.z, t.t) for t in watched.tiles} == {(size_z // 2, 0)}
+    middle = assert_shows_an_image(watched)
+
+    z = page.get_by_label("Z", exact=True)
+    z.focus()
+    z.press("Home")
+    t = page.get_by_label("Time", exact=True)
+    t.focus()
+    t.press("End")
+    seen = len(watched.tiles)
+    state = watched.settle()
+    assert (state["z"], state["t"]) == ("0", str(size_t - 1))
+    moved = watched.tiles_since(seen)
+    assert_tiles_ok(moved)
+    assert (moved[-1].z, moved[-1].t) == (0, size_t - 1)
+    assert hash_of(watched)["z"] == "0" and hash_of(watched)["t"] == str(size_t - 1)
+    assert page.inner_text("output[for='plane-z']") == f"1 / {size_z} · 0 µm"
+    assert page.inner_text("output[for='plane-t']").startswith(f"{size_t} / {size_t} · ")
+    edge = assert_shows_an_image(watched)
+    # The first plane is out of focus: dimmer than the middle one.
+    assert edge["mean"] < middle["mean"] * 0.8, (edge, middle)
+    watched.screenshot("stack5d-z0-t-last")
+
+    canvas = page.locator(CANVAS)
+    canvas.focus()
+    canvas.press("PageUp")
+    assert watched.settle()["z"] == "1"
+    assert (watched.tiles[-1].z, watched.tiles[-1].t) == (1, size_t - 1)
+    assert_shows_an_image(watched)
 
 
 def test_full_screen(watched: WatchedPage, live: LiveServer, demo: Demo) -> None:
