@@ -73,11 +73,23 @@ def test_methods_text_and_markdown(api: TestClient) -> None:
     assert api.get(f"{API}/projects/Nope/methods").status_code == 404
 
 
+def test_form_descriptions(api: TestClient) -> None:
+    study = api.get(f"{API}/describe/forms/study").json()
+    fields = {field["path"]: field for field in study["fields"]}
+    assert study["kind"] == "study"
+    assert fields["biosamples[*].organism"]["ontology"] == "NCBITaxon"
+    assert fields["title"]["tier"] == 1 and fields["title"]["required"] is True
+    image = api.get(f"{API}/describe/forms/image").json()
+    assert any(field["path"] == "channels[*].fluorophore" for field in image["fields"])
+    assert api.get(f"{API}/describe/forms/nothing").status_code == 422
+
+
 def test_the_routes_are_documented(api: TestClient) -> None:
     paths = api.get(f"{API}/openapi.json").json()["paths"]
     for path in (
         "/api/v1/ontology/terms",
         "/api/v1/ontology/terms/{term_id}",
+        "/api/v1/describe/forms/{kind}",
         "/api/v1/images/{image}/completeness",
         "/api/v1/projects/{project}/completeness",
         "/api/v1/projects/{project}/methods",

@@ -6,7 +6,8 @@ still missing:
 
 - a project's study from a YAML/JSON document or a template, with ontology terms and PIDs
   checked offline (:func:`describe_study`, :func:`annotate_images`);
-- templates for common study types (:func:`list_templates`, :func:`template_form`);
+- templates for common study types (:func:`list_templates`, :func:`template_form`) and
+  form descriptions generated from the schema (:func:`form_fields`);
 - a spreadsheet round trip, TSV or XLSX (:func:`export_sheet`, :func:`import_sheet`);
 - completeness per tier for images, datasets, studies and projects
   (:func:`project_completeness`);
@@ -30,6 +31,7 @@ from imagesteward.describe._describe import (
     describe_study,
     read_document,
 )
+from imagesteward.describe._form import FormField, form_fields
 from imagesteward.describe._methods import MethodsText, dataset_methods, methods_text
 from imagesteward.describe._project import ProjectCompleteness, project_completeness
 from imagesteward.describe._sheet import SheetImport, SheetProblem, export_sheet, import_sheet
@@ -45,6 +47,7 @@ __all__ = [
     "TIERS",
     "Completeness",
     "DescribeResult",
+    "FormField",
     "MethodsText",
     "MissingField",
     "ProjectCompleteness",
@@ -58,6 +61,7 @@ __all__ = [
     "dataset_methods",
     "describe_study",
     "export_sheet",
+    "form_fields",
     "get_template",
     "image_completeness",
     "import_sheet",

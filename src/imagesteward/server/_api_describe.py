@@ -1,4 +1,4 @@
-"""Describe routes: ontology autocomplete, completeness per tier, Materials & Methods text."""
+"""Describe routes: ontology autocomplete, form fields, completeness per tier, methods text."""
 
 from __future__ import annotations
 
@@ -36,6 +36,39 @@ class TermHit(BaseModel):
     ontology: str
     definition: str | None = None
     source: str = Field(description="The shipped subset or loaded file the term came from.")
+
+
+class FormFieldOut(BaseModel):
+    """One field of a form, as the schema defines it."""
+
+    path: str = Field(description="Field path; [*] marks a repeated object.")
+    tier: int = Field(ge=1, le=3)
+    description: str
+    required: bool
+    multivalued: bool
+    ontology: str | None = Field(description="Autocomplete from these ontologies (A|B).")
+    pid_scheme: str | None
+    pattern: str | None
+    kind: Literal[
+        "text",
+        "number",
+        "integer",
+        "boolean",
+        "date",
+        "datetime",
+        "term",
+        "pid",
+        "object",
+        "choice",
+    ]
+    choices: list[str]
+
+
+class FormOut(BaseModel):
+    """The fields of a study or image form, in schema order."""
+
+    kind: Literal["study", "image"]
+    fields: list[FormFieldOut]
 
 
 class TermHits(BaseModel):
@@ -142,6 +175,18 @@ def ontology_term(
     except UnknownTermError as exc:
         raise NotFoundError(exc.message, term_id=term_id) from exc
     return TermHit(**term.to_dict())
+
+
+@router.get("/describe/forms/{kind}", tags=["describe"], responses=problems())
+def form(kind: Annotated[Literal["study", "image"], Path()]) -> FormOut:
+    """The fields of a study or image form with tier, binding and kind, from the schema."""
+    from imagesteward import model
+    from imagesteward.describe import form_fields
+
+    root = model.Study if kind == "study" else model.Image
+    return FormOut(
+        kind=kind, fields=[FormFieldOut(**field.as_json()) for field in form_fields(root)]
+    )
 
 
 @router.get("/images/{image}/completeness", tags=["describe"], responses=problems(404))
