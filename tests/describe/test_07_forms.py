@@ -8,7 +8,7 @@ from imagesteward.describe import form_fields
 
 def test_study_form_follows_the_schema() -> None:
     fields = {field.path: field for field in form_fields(model.Study)}
-    assert list(fields)[0] == "title"
+    assert next(iter(fields)) == "title"
     title = fields["title"]
     assert (title.tier, title.required, title.kind) == (1, True, "text")
     organism = fields["biosamples[*].organism"]
