@@ -279,3 +279,25 @@ def test_unusable_spreadsheets_are_refused(
     bad.write_text("uuid\tno_such_field\n", encoding="utf-8")
     with pytest.raises(MetadataValidationError, match="row 1, column no_such_field"):
         import_sheet(catalog, index, bad)
+
+
+def test_merging_adds_to_the_stored_study(catalog: Catalog, index: OntologyIndex) -> None:
+    describe_study(catalog, index, "Mitosis", STUDY)
+    addition = {
+        "biosamples": [
+            {"identifier": "hela-ko", "organism": "Homo sapiens", "biological_entity": "LGN KO"}
+        ],
+        "specimens": [{"identifier": "pfa", "mounting_medium": "ProLong Gold"}],
+    }
+    record = describe_study(catalog, index, "Mitosis", addition, merge=True).record
+    study = record.document
+    assert record.revision == 2 and study.title == STUDY["title"]
+    assert [b.identifier for b in study.biosamples or []] == ["hela", "hela-ko"]
+    specimen = (study.specimens or [])[0]
+    assert specimen.mounting_medium == "ProLong Gold"
+    assert (
+        specimen.sample_preparation_protocol == STUDY["specimens"][0]["sample_preparation_protocol"]
+    )
+    # Without merge, the document replaces the study (and must then be complete).
+    with pytest.raises(MetadataValidationError, match="title"):
+        describe_study(catalog, index, "Mitosis", addition)

@@ -113,6 +113,12 @@ def study(
     template_name: Annotated[
         str | None, typer.Option("--template", "-t", help="Start from this template.")
     ] = None,
+    merge: Annotated[
+        bool,
+        typer.Option(
+            "--merge", help="Lay the document over the stored study instead of replacing it."
+        ),
+    ] = False,
     dry_run: DryRun = False,
     by: By = None,
     reason: Reason = None,
@@ -132,6 +138,7 @@ def study(
             project,
             document,
             template=template_name,
+            merge=merge,
             by=by,
             reason=reason,
             dry_run=dry_run,

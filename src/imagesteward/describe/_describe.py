@@ -74,18 +74,34 @@ def read_document(path: Path) -> dict[str, Any]:
 
 
 def _merged(base: Any, update: Any) -> Any:
-    """``update`` over ``base``: mappings merged key by key, list items position by position."""
+    """``update`` over ``base``: mappings merged key by key, lists item by item.
+
+    List items that carry an ``identifier`` (biosamples, specimens) are matched by it, so a
+    document adding one biosample keeps the others; other lists are matched by position.
+    """
     if isinstance(base, Mapping) and isinstance(update, Mapping):
         result = dict(base)
         for key, value in update.items():
             result[key] = _merged(base.get(key), value) if key in base else value
         return result
     if isinstance(base, list) and isinstance(update, list):
+        keys = [_identifier(item) for item in (*base, *update)]
+        if all(keys) and len(set(keys[: len(base)])) == len(base):
+            merged = {_identifier(item): item for item in base}
+            for item in update:
+                key = _identifier(item)
+                merged[key] = _merged(merged[key], item) if key in merged else item
+            return list(merged.values())
         return [
             _merged(base[i], update[i]) if i < len(base) and i < len(update) else item
             for i, item in enumerate(update if len(update) >= len(base) else base)
         ]
     return base if update is None else update
+
+
+def _identifier(item: Any) -> str | None:
+    value = item.get("identifier") if isinstance(item, Mapping) else None
+    return value if isinstance(value, str) and value else None
 
 
 def describe_study(
@@ -95,6 +111,7 @@ def describe_study(
     document: Mapping[str, Any],
     *,
     template: str | None = None,
+    merge: bool = False,
     by: str | None = None,
     reason: str | None = None,
     dry_run: bool = False,
@@ -102,8 +119,10 @@ def describe_study(
     """Save the REMBI study of ``project`` from ``document`` (a Study as JSON or YAML data).
 
     With ``template``, the template's fixed facts come first and ``document`` fills and
-    overrides them. Terms may be given by identifier or exact name; they are stored with the
-    ontology's label. PIDs are stored in canonical form.
+    overrides them. With ``merge``, ``document`` is laid over the stored study instead of
+    replacing it (biosamples and specimens matched by identifier), so a document may add one
+    specimen or correct one field. Terms may be given by identifier or exact name; they are
+    stored with the ontology's label. PIDs are stored in canonical form.
 
     Raises
     ------
@@ -115,6 +134,10 @@ def describe_study(
     """
     chosen = get_template(template) if template else None
     source: Any = prune(dict(document))
+    if merge:
+        stored = catalog.get_study(project)
+        if stored is not None:
+            source = _merged(stored.document.model_dump(mode="json", exclude_none=True), source)
     if chosen is not None:
         source = _merged(chosen.study, source)
     checked, problems = check_document(index, model.Study, source, target="study")
