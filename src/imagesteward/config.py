@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         default=None,
         description="Address of a Dask distributed scheduler (tcp://host:8786) to convert on.",
     )
+    access_control: bool = Field(
+        default=False,
+        description=(
+            "Enforce accounts, groups and visibility on the server: anonymous callers see "
+            "public data only. Off until the web UI can sign people in."
+        ),
+    )
 
     @field_validator("home")
     @classmethod

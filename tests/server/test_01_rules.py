@@ -20,6 +20,10 @@ from imagesteward.server._zarr import media_type_of, safe_key
 STATUSES = [
     (errors.NotFoundError("x"), 404),
     (errors.ConflictError("x"), 409),
+    (errors.AuthenticationError("x"), 401),
+    (errors.PermissionDeniedError("x"), 403),
+    (errors.AccessError("x"), 403),
+    (errors.InvalidCredentialError("x"), 422),
     (errors.CorruptFileError("f", "broken"), 422),
     (errors.UnsupportedFormatError("f", "no reader"), 422),
     (errors.MetadataValidationError("x"), 422),

@@ -20,6 +20,7 @@ from imagesteward import __version__
 from imagesteward.config import Settings
 from imagesteward.schema import json_schema
 from imagesteward.server import _api_catalog, _api_describe, _api_images, _api_render, _api_zarr
+from imagesteward.server._access_control import install_access_control
 from imagesteward.server._present import API
 from imagesteward.server._problems import Problem, ValidationIssue, install_problem_handlers
 from imagesteward.server._services import Resources
@@ -51,6 +52,7 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from imagesteward.catalog import access_catalog
         from imagesteward.installation import open_installation
 
         # Reproduce these exact settings (they may carry overrides the TOML file lacks).
@@ -62,6 +64,7 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
         )
         resources = Resources(installation, index, render_cache_bytes=render_cache_bytes)
         app.state.resources = resources
+        app.state.access = access_catalog(installation.catalog)
         try:
             yield
         finally:
@@ -84,6 +87,7 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
         # dispatcher of its own, which would bypass ReadRoute's HEAD matching.
         app.router.routes.extend(module.router.routes)
     install_web(app)  # the web UI's pages and static files, after every API route
+    install_access_control(app, enforce=settings.access_control)
     app.openapi = partial(_openapi, app)  # type: ignore[method-assign]
     return app
 

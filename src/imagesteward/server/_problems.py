@@ -50,6 +50,10 @@ class RangeNotSatisfiableError(errors.ImageStewardError, ValueError):
 # and a database that is busy or being upgraded is 503, which clients may retry.
 _STATUS: tuple[tuple[type[errors.ImageStewardError], int, str], ...] = (
     (errors.NotFoundError, 404, "not-found"),
+    (errors.AuthenticationError, 401, "unauthorized"),
+    (errors.InvalidCredentialError, 422, "unprocessable-content"),
+    (errors.PermissionDeniedError, 403, "forbidden"),
+    (errors.AccessError, 403, "forbidden"),
     (errors.ConflictError, 409, "conflict"),
     (RangeNotSatisfiableError, 416, "range-not-satisfiable"),
     (errors.RenditionNotFoundError, 404, "not-found"),
@@ -72,6 +76,8 @@ _STATUS: tuple[tuple[type[errors.ImageStewardError], int, str], ...] = (
 _TITLES = {
     304: "Not Modified",
     400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
@@ -166,6 +172,8 @@ async def _imagesteward_error(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, RangeNotSatisfiableError):
         headers["Content-Range"] = f"bytes */{exc.size}"
+    if isinstance(exc, errors.AuthenticationError):
+        headers["WWW-Authenticate"] = 'Bearer realm="imagesteward"'  # RFC 9110 §11.6.1
     if status == 503:
         headers["Retry-After"] = "5"
     if status >= 500:

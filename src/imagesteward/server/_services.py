@@ -13,7 +13,7 @@ import binascii
 import json
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,12 +100,31 @@ class Services:
         return self._catalog.backend, self._catalog.stats().images
 
     def projects(self) -> list[ProjectRecord]:
-        """Every project."""
-        return self._catalog.list_projects()
+        """Every project (the viewer may list), counting what the viewer may list."""
+        projects = self._catalog.list_projects()
+        if self.viewer.readable is None:
+            return projects
+        shown: dict[int, list[DatasetRecord]] = {}
+        for record in self.datasets(None):
+            shown.setdefault(record.project_id, []).append(record)
+        return [
+            replace(p, dataset_count=len(ds), image_count=sum(d.image_count for d in ds))
+            for p in projects
+            if (ds := shown.get(p.id))
+        ]
 
     def datasets(self, project: str | None) -> list[DatasetRecord]:
-        """Datasets of a project, or all."""
-        return self._catalog.list_datasets(project)
+        """Datasets of a project, or all (those the viewer may list)."""
+        readable = self.viewer.readable
+        if readable is None:
+            return self._catalog.list_datasets(project)
+        try:
+            records = [d for d in self._catalog.list_datasets(project) if d.id in readable]
+        except NotFoundError:
+            records = []
+        if project is not None and not records:
+            raise _hidden_project(project)
+        return records
 
     def instruments(self) -> list[InstrumentRecord]:
         """Every instrument."""
@@ -158,7 +177,21 @@ class Services:
             ) from exc
 
     def images(self, query: ImageQuery) -> ImagePageResult:
-        """One page of images matching the query (see :data:`SCAN_BUDGET` for name searches)."""
+        """One page of images matching the query (see :data:`SCAN_BUDGET` for name searches).
+
+        Under access control a page shows only what the viewer may list, so it may be
+        shorter than asked; its cursor still leads on.
+        """
+        readable = self.viewer.readable
+        if readable is None:
+            return self._images(query)
+        if query.project is not None:
+            self.datasets(query.project)  # an unlisted project is "not found", like a missing one
+        result = self._images(query)
+        items = tuple(record for record in result.items if record.dataset_id in readable)
+        return ImagePageResult(items, result.next_cursor)
+
+    def _images(self, query: ImageQuery) -> ImagePageResult:
         if query.cursor and query.cursor.startswith(_SEARCH_CURSOR):
             return self._search(*_decode_search_cursor(query))
         if query.q is not None or query.format is not None:
@@ -264,6 +297,12 @@ def _decode_search_cursor(query: ImageQuery) -> tuple[ImageQuery, str | None, in
         raise _foreign_cursor(query.cursor)
     # The cursor's filters apply, as with the catalog's own cursors.
     return query.model_copy(update={"q": q, "format": file_format}), position, after_id
+
+
+def _hidden_project(project: str) -> NotFoundError:
+    # One answer for a project that does not exist and one the viewer may not list; the
+    # catalog's own message names every project, which access control must not reveal.
+    return NotFoundError(f"No project named {project!r}.", project=project)
 
 
 def _foreign_cursor(cursor: str) -> NotFoundError:

@@ -1,8 +1,8 @@
 """Who is asking: every route obtains a :class:`Viewer` through :func:`current_viewer`.
 
-There is no authentication yet, so everyone is the anonymous viewer. Authorization will replace
-this one dependency (identify the caller) and add the policy check to the service layer, which
-receives the viewer with every call; no route has to change.
+The access-control guard (``_access_control``) identifies the caller and decides each route
+before it runs; this dependency hands what it found to the service layer, which filters
+listings with it. Without access control everyone is the anonymous, unrestricted viewer.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
+
+from imagesteward.access import ANONYMOUS as ANONYMOUS_PRINCIPAL
+from imagesteward.access import Principal
+from imagesteward.server._access_control import PRINCIPAL_KEY, READABLE_KEY
 
 __all__ = ["ANONYMOUS", "Viewer", "current_viewer"]
 
@@ -22,9 +26,16 @@ class Viewer:
     ----------
     identity
         A stable identifier (ORCID, e-mail, service name); ``None`` for an anonymous visitor.
+    principal
+        The caller as the access policy sees it.
+    readable
+        For listings under access control: the datasets the caller may list (the service
+        layer shows nothing else); ``None`` when nothing is restricted.
     """
 
     identity: str | None = None
+    principal: Principal = ANONYMOUS_PRINCIPAL
+    readable: frozenset[int] | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -36,6 +47,15 @@ ANONYMOUS = Viewer()
 
 
 async def current_viewer(connection: HTTPConnection) -> Viewer:
-    """The viewer of a request (FastAPI dependency); anonymous until authentication exists."""
-    del connection  # authentication will read its credentials from here
-    return ANONYMOUS
+    """The viewer of a request (FastAPI dependency), as the access-control guard found it.
+
+    Without access control (no guard ran) everyone is the unrestricted anonymous viewer.
+    """
+    principal = connection.scope.get(PRINCIPAL_KEY)
+    if principal is None:
+        return ANONYMOUS
+    return Viewer(
+        identity=principal.username,
+        principal=principal,
+        readable=connection.scope.get(READABLE_KEY),
+    )
