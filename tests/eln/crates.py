@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import tifffile
 
-__all__ = ["ORCID", "ROR", "crate_document", "rich_crate", "tiny_tiff", "write_eln"]
+__all__ = ["ORCID", "PIDINST", "ROR", "crate_document", "rich_crate", "tiny_tiff", "write_eln"]
 
 ORCID = "https://orcid.org/0000-0002-1825-0097"
 ROR = "https://ror.org/05dxps055"
+PIDINST = "https://hdl.handle.net/21.T11998/0000-001A-3905-F"
 
 
 def crate_document(root: Mapping[str, Any], entities: Sequence[Mapping[str, Any]]) -> bytes:
@@ -110,9 +111,20 @@ def rich_crate() -> dict[str, bytes]:
             "name": "Live imaging of mitosis",
             "description": "Time-lapse of dividing cells",
             "creator": {"@id": "#ann"},
+            "instrument": {"@id": "#lsm"},
             "hasPart": [{"@id": "./samples/hela/"}, {"@id": "./data/notes.csv"}],
         },
-        {"@id": "#lsm", "@type": "IndividualProduct", "name": "LSM 880"},
+        {
+            "@id": "#lsm",
+            "@type": "IndividualProduct",
+            "name": "LSM 880 room 2.14",
+            "manufacturer": {"@id": "#zeiss"},
+            "model": "LSM 880",
+            "serialNumber": "2801000123",
+            "identifier": PIDINST,
+        },
+        {"@id": "#zeiss", "@type": "Organization", "name": "Carl Zeiss Microscopy"},
+        {"@id": "#old-scope", "@type": "Thing", "genre": "instrument", "name": "Axiovert 200"},
         {
             "@id": "./data/cells.tif",
             "@type": "File",

@@ -17,9 +17,10 @@ from imagesteward.eln import (
     plan_crate,
 )
 from imagesteward.eln._crate import types_of
+from imagesteward.eln._instruments import LinkedInstrument, microscope_annotations
 from imagesteward.ontology import OntologyIndex
 from tests.conftest import corpus_items
-from tests.eln.crates import ORCID, ROR, rich_crate, write_eln
+from tests.eln.crates import ORCID, PIDINST, ROR, rich_crate, write_eln
 
 ELN = corpus_items("eln")
 
@@ -132,7 +133,28 @@ def test_rich_crate(tmp_path: Path, ontology: OntologyIndex) -> None:
     assert mapped[ROR].target == "study.authors[0].affiliation"
     assert mapped["#passage"].target.endswith("intrinsic_variables")
     reasons = {u.entity_id: u.reason for u in plan.unmapped}
-    assert set(reasons) == {"#lonely", "#lsm", "https://example.org/paper.pdf", "./missing.txt"}
-    assert "instrument" in reasons["#lsm"]
+    assert set(reasons) == {"#lonely", "https://example.org/paper.pdf", "./missing.txt"}
+    # Instruments are settled by the import, once it knows which files are images.
+    lsm, old = plan.instruments
+    assert (lsm.entity_id, old.entity_id) == ("#lsm", "#old-scope")
+    assert lsm.microscope == {
+        "instrument_name": "LSM 880 room 2.14",
+        "manufacturer": "Carl Zeiss Microscopy",
+        "model": "LSM 880",
+        "serial_number": "2801000123",
+        "pidinst": PIDINST,
+    }
+    assert lsm.files == {"data/cells.tif", "data/notes.csv"}
+    assert (old.microscope, old.files) == ({"instrument_name": "Axiovert 200"}, set())
+    assert mapped["#zeiss"].target == "manufacturer of #lsm"
     assert "web resource" in reasons["https://example.org/paper.pdf"]
     assert "no such file" in reasons["./missing.txt"]
+
+
+def test_a_microscope_the_file_names_is_kept() -> None:
+    instrument = LinkedInstrument("#lsm", ("IndividualProduct",), {"model": "LSM 880"})
+    values, why = microscope_annotations(instrument, {"manufacturer": "Leica", "model": "SP8"})
+    assert values == {}
+    assert why == "the image file already names its microscope (Leica, SP8); kept as captured"
+    values, why = microscope_annotations(instrument, {"instrument_name": "room 2"})
+    assert (values, why) == ({"acquisition.microscope.model": "LSM 880"}, None)

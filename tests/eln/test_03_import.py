@@ -13,7 +13,7 @@ from imagesteward.errors import ConflictError, UnsafeContentError
 from imagesteward.installation import Installation
 from imagesteward.ontology import OntologyIndex
 from tests.conftest import corpus_items, require_corpus
-from tests.eln.crates import ORCID, rich_crate, write_eln
+from tests.eln.crates import ORCID, PIDINST, rich_crate, write_eln
 
 ELN = {Path(i.relpath).stem.split("-")[0]: i for i in corpus_items("eln")}
 
@@ -116,6 +116,22 @@ def test_rich_crate_links_images(
     assert record.document.biosample_ref == "S-1"
     assert record.document.specimen_ref == "SP-1"
     assert record.dataset == "rich"
+    # The instrument the experiment names is the microscope of its image, catalogued as such.
+    assert record.document.acquisition is not None
+    microscope = record.document.acquisition.microscope
+    assert microscope is not None
+    assert (microscope.manufacturer, microscope.model, microscope.serial_number) == (
+        "Carl Zeiss Microscopy",
+        "LSM 880",
+        "2801000123",
+    )
+    assert microscope.pidinst == PIDINST
+    (instrument,) = installation.catalog.list_instruments()
+    assert (instrument.model, instrument.pidinst) == ("LSM 880", PIDINST)
+    mapped = {m.entity_id: m for m in result.mapped}
+    assert mapped["#lsm"].target == f"images[{uuid}].acquisition.microscope"
+    unmapped = {u.entity_id: u.reason for u in result.unmapped}
+    assert "linked to no image" in unmapped["#old-scope"]
     assert result.study is not None
     study = result.study.document
     (component,) = study.study_components or []

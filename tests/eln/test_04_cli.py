@@ -37,7 +37,7 @@ def test_cli_import(home: Path, tmp_path: Path) -> None:
     assert "Imported rich.eln (Test ELN, RO-Crate 1.1) into lab / rich" in out
     assert "study: Mitosis in HeLa cells (revision 1) - 2 author(s), 2 biosample(s)" in out
     assert "files: 3 attached, 1 image" in out
-    assert "Not mapped (4)" in out and "#lsm" in out
+    assert "Not mapped (4)" in out and "#old-scope" in out
     assert "wrong check digit" in out
     again = runner.invoke(
         app, ["--home", str(home), "eln", "import", str(archive), "-p", "lab", "--json"]
@@ -46,7 +46,7 @@ def test_cli_import(home: Path, tmp_path: Path) -> None:
     report = json.loads(again.output)
     assert report["merged"] is True
     assert {f["status"] for f in report["files"]} == {"image", "already catalogued"}
-    assert {u["id"] for u in report["unmapped"]} >= {"#lsm", "#lonely"}
+    assert {u["id"] for u in report["unmapped"]} >= {"#old-scope", "#lonely"}
 
 
 def test_cli_refuses_a_zip_bomb(home: Path, tmp_path: Path) -> None:

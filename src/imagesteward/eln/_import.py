@@ -12,7 +12,8 @@ Order of effects, chosen so that a refused archive leaves nothing at all behind:
    becomes catalogued images with its original in the store (duplicates are recognised).
 4. Keep every other file (and the crate's metadata) as one attachment file set.
 5. Save the study - created, or merged into the project's existing one - together with the
-   biosample and specimen references of the linked images, in one catalog transaction.
+   biosample, specimen and microscope of the linked images, in one catalog transaction
+   (:mod:`imagesteward.eln._study`).
 """
 
 from __future__ import annotations
@@ -24,17 +25,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imagesteward import model
 from imagesteward.eln._archive import METADATA_NAME, ArchiveLimits, CrateArchive, open_archive
 from imagesteward.eln._attach import Attachment, attach_files
 from imagesteward.eln._crate import Crate, parse_crate
 from imagesteward.eln._mapping import CratePlan, plan_crate
-from imagesteward.eln._merge import merge_study
 from imagesteward.eln._report import AttachedFile, MappedEntity, UnmappedEntity
-from imagesteward.errors import FormatError, NotFoundError
+from imagesteward.eln._study import checked_study, organism_term, save_study
+from imagesteward.errors import FormatError
 
 if TYPE_CHECKING:
-    from imagesteward.catalog import ImageAnnotation, StudyRecord
+    from imagesteward.catalog import StudyRecord
     from imagesteward.ingest import IngestReport
     from imagesteward.installation import Installation
     from imagesteward.ontology import OntologyIndex
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["ElnImport", "import_eln"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_NCBI_URI = re.compile(r"NCBITaxon_(\d+)$")
 
 
 @dataclass(slots=True)
@@ -202,7 +201,7 @@ def _import(
             crate,
             set(archive.members),
             fallback_title=Path(label).stem,
-            organisms=lambda value: _organism(index, value),
+            organisms=lambda value: organism_term(index, value),
         )
         dataset = dataset or Path(label).stem
         result = ElnImport(
@@ -215,7 +214,7 @@ def _import(
             unmapped=plan.unmapped,
             dry_run=dry_run,
         )
-        study = _checked_study(index, plan.study, project)
+        study = checked_study(index, plan.study, project)
         with tempfile.TemporaryDirectory(prefix="imagesteward-eln-") as scratch:
             extracted, notes = _extract(archive, crate, plan, Path(scratch) / Path(label).stem)
             report = _ingest(installation, extracted, project, dataset, by, convert, dry_run)
@@ -233,9 +232,19 @@ def _import(
                     reader=f"eln (RO-Crate {_version(plan.conforms_to)})",
                     user=by,
                 )
-    result.study, result.merged = _save_study(
-        installation, index, project, study, plan, result.files, by, label, dry_run
+    result.study, result.merged, mapped, unmapped = save_study(
+        installation.catalog,
+        index,
+        project,
+        study,
+        plan,
+        result.files,
+        by=by,
+        label=label,
+        dry_run=dry_run,
     )
+    result.mapped.extend(mapped)
+    result.unmapped.extend(unmapped)
     return result
 
 
@@ -245,39 +254,6 @@ def _crate(path: Path, archive: CrateArchive, limits: ArchiveLimits) -> Crate:
         # Refused before it is decompressed at all.
         parse_crate(path, b" " * (limits.max_json_bytes + 1), limits)
     return parse_crate(path, archive.read(member), limits)
-
-
-def _organism(index: OntologyIndex, value: Any) -> dict[str, str]:
-    from imagesteward.describe._checks import resolve_term
-
-    if isinstance(value, Mapping):
-        value = value.get("@id") or value.get("name") or value
-    if isinstance(value, str) and (found := _NCBI_URI.search(value)):
-        value = f"NCBITaxon:{found.group(1)}"
-    term = resolve_term(index, value, "NCBITaxon")
-    return {"term_id": term.id, "label": term.label}
-
-
-def _checked_study(index: OntologyIndex, study: dict[str, Any], project: str) -> dict[str, Any]:
-    """The study with terms and PIDs normalised, refused now if it could never be saved."""
-    from pydantic import ValidationError
-
-    from imagesteward.catalog import FieldProblem
-    from imagesteward.describe._checks import check_document
-    from imagesteward.describe._describe import refuse
-
-    checked, problems = check_document(index, model.Study, study, target="study")
-    if not problems:
-        try:
-            model.Study.model_validate(checked)
-        except ValidationError as exc:
-            problems = [
-                FieldProblem(None, "study", ".".join(map(str, e["loc"])), e.get("input"), e["msg"])
-                for e in exc.errors()
-            ]
-    if problems:
-        raise refuse(problems, f"the study the crate describes for {project!r}")
-    return checked
 
 
 def _extract(
@@ -397,65 +373,3 @@ def _primary_first(files: Sequence[AttachedFile]) -> list[AttachedFile]:
 
 def _version(conforms_to: str | None) -> str:
     return conforms_to.rstrip("/").rsplit("/", 1)[-1] if conforms_to else "unknown version"
-
-
-def _save_study(
-    installation: Installation,
-    index: OntologyIndex,
-    project: str,
-    study: dict[str, Any],
-    plan: CratePlan,
-    files: Sequence[AttachedFile],
-    by: str | None,
-    label: str,
-    dry_run: bool,
-) -> tuple[StudyRecord | None, bool]:
-    from imagesteward.catalog import ImageAnnotation
-
-    catalog = installation.catalog
-    uuids = {f.path: f.image_uuids for f in files}
-    study = dict(study)
-    components = [dict(c) for c in study.get("study_components", [])]
-    for component, paths in zip(components, plan.component_files, strict=True):
-        linked = [uuid for p in sorted(paths) for uuid in uuids.get(p, ())]
-        if linked:
-            component["image_ids"] = linked
-    if components:
-        study["study_components"] = components
-    annotations: dict[str, dict[str, str]] = {}
-    for slot, links in (
-        ("biosample_ref", plan.sample_files),
-        ("specimen_ref", plan.specimen_files),
-    ):
-        for identifier, paths in links.items():
-            for p in sorted(paths):
-                for uuid in uuids.get(p, ()):
-                    annotations.setdefault(uuid, {}).setdefault(slot, identifier)
-    try:
-        existing = catalog.get_study(project)
-    except NotFoundError:
-        existing = None  # a dry run on a project that does not exist yet
-        if dry_run:
-            return None, False
-    merged = existing is not None
-    document = (
-        merge_study(existing.document.model_dump(mode="json", exclude_none=True), study)
-        if existing is not None
-        else study
-    )
-    document = _checked_study(index, document, project)
-    record = catalog.save_study(
-        project,
-        document,
-        annotations=[_annotation(ImageAnnotation, uuid, v) for uuid, v in annotations.items()],
-        by=by,
-        reason=f"imported from the ELN archive {label}",
-        dry_run=dry_run,
-    )
-    return record, merged
-
-
-def _annotation(
-    kind: type[ImageAnnotation], uuid: str, values: Mapping[str, str]
-) -> ImageAnnotation:
-    return kind(uuid, dict(values))

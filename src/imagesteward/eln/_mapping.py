@@ -11,6 +11,8 @@ report accounts for the whole crate. The rules:
   images read from the files they contain (``hasPart``, transitively);
 * *sample* entities become biosamples and *specimen* entities specimens; images read from files
   they contain, or files that are ``about`` them, are linked to them;
+* *instrument* entities describe the microscope of the images they are linked to
+  (:mod:`imagesteward.eln._instruments`);
 * the descriptor's ``sdPublisher`` is the application that exported the crate;
 * plain ``Dataset`` entities are the crate's folders; ``File`` entities are its files.
 
@@ -25,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from imagesteward.eln._crate import Crate, Entity, references, types_of
+from imagesteward.eln._instruments import LinkedInstrument, linked_instruments
 from imagesteward.eln._people import person_document
 from imagesteward.eln._report import MappedEntity, UnmappedEntity
 
@@ -62,8 +65,11 @@ class CratePlan:
         Archive paths of the files linked to each biosample / specimen identifier.
     component_files
         Archive paths of the files of each study component, in component order.
+    instruments
+        Instrument entities with their ``Microscope`` fields and linked files; the import
+        reports them as mapped or not once it knows which files became images.
     mapped, unmapped
-        The fate of every entity of the graph.
+        The fate of every other entity of the graph.
     exported_by
         Name of the application that wrote the crate (``sdPublisher``).
     conforms_to
@@ -75,6 +81,7 @@ class CratePlan:
     sample_files: dict[str, set[str]] = field(default_factory=dict)
     specimen_files: dict[str, set[str]] = field(default_factory=dict)
     component_files: list[set[str]] = field(default_factory=list)
+    instruments: list[LinkedInstrument] = field(default_factory=list)
     mapped: list[MappedEntity] = field(default_factory=list)
     unmapped: list[UnmappedEntity] = field(default_factory=list)
     exported_by: str | None = None
@@ -168,7 +175,13 @@ def plan_crate(
     _files(planner)
     _root(planner)
     _people(planner)
-    _things(planner)
+    instruments = _things(planner)
+    planner.plan.instruments = linked_instruments(crate, instruments, planner.files_under)
+    planner.done.update(entity["@id"] for entity in instruments)
+    for instrument in instruments:
+        for maker in crate.linked(instrument, "manufacturer"):
+            if maker["@id"] not in planner.done:
+                planner.mapped(maker, f"manufacturer of {instrument['@id']}")
     for entity in crate.entities.values():
         if entity["@id"] not in planner.done:
             planner.unmapped(entity, _why_not(entity))
@@ -285,9 +298,11 @@ def _people(planner: _Planner) -> None:
         planner.plan.study["authors"] = authors
 
 
-def _things(planner: _Planner) -> None:
+def _things(planner: _Planner) -> list[Entity]:
+    """Map experiments, samples and specimens; return the instrument entities."""
     crate, study = planner.crate, planner.plan.study
     identifiers: set[str] = set()
+    instruments: list[Entity] = []
     for entity in crate.entities.values():
         if entity["@id"] in planner.done:
             continue
@@ -312,13 +327,10 @@ def _things(planner: _Planner) -> None:
             links[identifier] = files
             planner.mapped(entity, f"study.{slot}[{len(study[slot]) - 1}]", notes)
         elif kind == "instrument":
-            planner.unmapped(
-                entity,
-                "an instrument: a study has no instrument slot, and the catalog learns "
-                "instruments from the image files themselves",
-            )
+            instruments.append(entity)
         elif types_of(entity) == ("Dataset",):
             planner.mapped(entity, "folder")
+    return instruments
 
 
 def _identifier(entity: Entity, taken: set[str]) -> str:
