@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from imagesteward.cli import app
-from imagesteward.installation import init_installation
+from imagesteward.config import CONFIG_FILENAME
 from tests.ontology.test_02_load import OBO
 
 runner = CliRunner()
@@ -41,8 +41,10 @@ def test_ontology_search_show_and_list(demo_site: Path) -> None:
 
 
 def test_ontology_load_into_an_installation(tmp_path: Path) -> None:
+    # Loading an ontology needs the installation directory only, not its catalog or store.
     home = tmp_path / "site"
-    init_installation(home)
+    home.mkdir()
+    (home / CONFIG_FILENAME).write_text("", encoding="utf-8")
     release = tmp_path / "fbbi.obo"
     release.write_text(OBO, encoding="utf-8")
     code, out, _ = steward("--home", str(home), "ontology", "load", str(release))
