@@ -46,3 +46,16 @@ def test_the_documented_policy_table_is_the_code() -> None:
         "docs/access.md is out of date; paste the output of "
         "`python -c 'from tests.access.test_03_documented import policy_markdown as p; print(p())'`"
     )
+
+
+def test_every_access_command_is_documented() -> None:
+    from imagesteward.cli.user_cmd import group_app, token_app, user_app
+
+    text = DOC.read_text(encoding="utf-8")
+    commands = [
+        f"steward {name} {command.name}"
+        for name, group in (("user", user_app), ("group", group_app), ("token", token_app))
+        for command in group.registered_commands
+    ]
+    for command in [*commands, "steward audit", "steward release"]:
+        assert command in text, command

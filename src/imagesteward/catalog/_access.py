@@ -186,6 +186,22 @@ class AccessCatalog:
             )
         )  # fmt: skip
 
+    def set_group_level(
+        self,
+        name: str,
+        level: GroupLevel,
+        *,
+        acting: Principal | None = None,
+        remote: str | None = None,
+    ) -> None:
+        """Change a group's OMERO permission level."""
+        self._require_admin(acting)
+        self._write(
+            lambda s: _accounts.set_group_level(
+                s, name, level, by=_actor(acting), remote=remote, now=utcnow()
+            )
+        )
+
     def add_member(
         self,
         group: str,

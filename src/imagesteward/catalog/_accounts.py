@@ -60,6 +60,7 @@ __all__ = [
     "list_users",
     "principal_of",
     "revoke_token",
+    "set_group_level",
     "user_row",
 ]
 
@@ -258,6 +259,27 @@ def add_group(
         details={"level": level.value},
     )  # fmt: skip
     return GroupRecord(row.id, name, level, description, ())
+
+
+def set_group_level(
+    session: Session,
+    name: str,
+    level: GroupLevel,
+    *,
+    by: str | None,
+    remote: str | None,
+    now: datetime,
+) -> None:
+    """Change a group's permission level (what members may do with each other's data)."""
+    row = _group_row(session, name)
+    if row.permission_level == level.value:
+        return
+    before = row.permission_level
+    row.permission_level = level.value
+    record_event(
+        session, at=now, actor=by, action="group.level", target=f"group:{name}", remote=remote,
+        details={"from": before, "to": level.value},
+    )  # fmt: skip
 
 
 def add_member(
