@@ -106,7 +106,10 @@ def _gather(plane: np.ndarray, channel: ChannelPlan, component: int, luts: LutCa
         return plane
     if _tabulated(plane.dtype):
         table = luts.table(plane.dtype, channel.window, channel.gamma, component)
-        return np.take(table, _codes(plane))
+        # Every code indexes the table (it has one entry per bit pattern), so "clip" never
+        # clips; it only spares numpy's bounds-checked "raise" mode, which buffers the
+        # indices: 30-40 % faster per plane (0.56 against 0.92 ms for 512² uint16, loaded).
+        return np.take(table, _codes(plane), mode="clip")
     return levels(plane, channel.window, channel.gamma, component)
 
 

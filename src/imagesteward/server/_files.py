@@ -27,7 +27,7 @@ __all__ = ["ByteSource", "LocalFile", "MemoryBytes", "RemoteObject", "not_modifi
 
 PIECE = 1 << 20
 #: Local reads up to this size happen on the event loop (see _SliceResponse).
-INLINE_READ = 256 * 1024
+INLINE_READ = 4 * 1024 * 1024
 
 
 class ByteSource(Protocol):
