@@ -8,7 +8,11 @@ import pytest
 
 from imagesteward.access import FacilityRole, GroupLevel, Scope
 from imagesteward.catalog import AccessCatalog
-from imagesteward.catalog._accounts import TOKEN_USE_AUDIT_INTERVAL
+from imagesteward.catalog._accounts import (
+    LOGIN_WINDOW,
+    MAX_FAILED_LOGINS,
+    TOKEN_USE_AUDIT_INTERVAL,
+)
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.errors import (
     AuthenticationError,
@@ -114,3 +118,22 @@ def test_tokens_are_shown_once_scoped_expiring_and_revocable(access: AccessCatal
     access.disable_user("scope")
     with pytest.raises(AuthenticationError, match="disabled"):
         access.authenticate_token(other, now=now)
+
+
+def test_repeated_failed_logins_are_slowed_for_any_name(access: AccessCatalog) -> None:
+    access.add_user("erin", password=PASSWORD)
+    start = utcnow()
+    for name in ("erin", "no-such-user"):
+        for attempt in range(MAX_FAILED_LOGINS):
+            with pytest.raises(AuthenticationError, match="wrong password"):
+                access.login(name, "not the password", now=start + timedelta(seconds=attempt))
+        # Throttled now, even with the right password, and alike for names that do not exist.
+        with pytest.raises(AuthenticationError, match="Too many failed sign-ins") as info:
+            access.login(name, PASSWORD, now=start + timedelta(minutes=1))
+        assert info.value.details["retry_after"] <= LOGIN_WINDOW.total_seconds()
+    later = start + LOGIN_WINDOW + timedelta(seconds=5)
+    assert access.login("erin", PASSWORD, now=later).username == "erin"
+    throttled = [e for e in access.audit_events(action="login", limit=None) if e.details]
+    assert {(e.actor, e.outcome) for e in throttled} == {
+        ("erin", "denied"), ("no-such-user", "denied"),
+    }  # fmt: skip

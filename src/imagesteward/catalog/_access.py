@@ -36,7 +36,7 @@ from imagesteward.catalog._records import ImageRecord
 from imagesteward.catalog._sharing import ReviewerLinkRecord
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._visibility import AccessRecord, Located
-from imagesteward.errors import NotFoundError, PermissionDeniedError
+from imagesteward.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
 __all__ = ["AccessCatalog", "access_catalog"]
 
@@ -238,16 +238,23 @@ class AccessCatalog:
         Raises
         ------
         AuthenticationError
-            The same message for an unknown name, a wrong password or a disabled account.
+            The same message for an unknown name, a wrong password or a disabled account;
+            after repeated failures for one name, a message saying how long to wait.
         """
-        principal = self._write(
+        outcome = self._write(
             lambda s: _accounts.authenticate_password(
                 s, username, password, remote=remote, now=now or utcnow()
             )
         )
-        if principal is None:
+        if outcome is None:
             raise _accounts.bad_login()
-        return principal
+        if isinstance(outcome, timedelta):
+            minutes = max(1, -(-int(outcome.total_seconds()) // 60))
+            raise AuthenticationError(
+                f"Too many failed sign-ins for this name; try again in {minutes} minute(s).",
+                retry_after=int(outcome.total_seconds()) + 1,
+            )
+        return outcome
 
     def create_token(
         self,

@@ -29,6 +29,7 @@ from imagesteward.access import (
 )
 from imagesteward.catalog._access_tables import (
     ApiTokenRow,
+    AuditEventRow,
     GroupMemberRow,
     GroupRow,
     UserRow,
@@ -43,6 +44,8 @@ from imagesteward.errors import (
 from imagesteward.model.pids import normalize_orcid
 
 __all__ = [
+    "LOGIN_WINDOW",
+    "MAX_FAILED_LOGINS",
     "TOKEN_USE_AUDIT_INTERVAL",
     "GroupRecord",
     "TokenRecord",
@@ -70,6 +73,9 @@ _GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 #: request would otherwise add a row.
 TOKEN_USE_AUDIT_INTERVAL = timedelta(hours=1)
 _BAD_LOGIN = "Unknown user name or wrong password."
+#: Failed logins for one name within the window after which that name is refused unchecked.
+MAX_FAILED_LOGINS = 5
+LOGIN_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,14 +355,35 @@ def principal_of(session: Session, user: UserRow, scope: Scope) -> Principal:
 
 def authenticate_password(
     session: Session, username: str, password: str, *, remote: str | None, now: datetime
-) -> Principal | None:
-    """The caller a login stands for, or ``None`` when it is refused.
+) -> Principal | timedelta | None:
+    """The caller a login stands for; ``None`` when refused; a wait when throttled.
 
     Unknown names, wrong passwords and disabled accounts are refused alike, after the same
-    work, so neither the answer nor its timing tells which names exist. The attempt is
-    audited either way (the name as typed, never the password): commit even when refused.
+    work, so neither the answer nor its timing tells which names exist. After
+    :data:`MAX_FAILED_LOGINS` refusals for one name within :data:`LOGIN_WINDOW`, further
+    attempts for that name - existing or not - are refused unchecked until the window has
+    passed (the returned wait). Every attempt is audited (the name as typed, never the
+    password): commit even when refused.
     """
-    name = username.strip().lower()
+    name = username.strip().lower()[:64]
+    recent = session.scalars(
+        select(AuditEventRow.at)
+        .where(
+            AuditEventRow.action == "login",
+            AuditEventRow.actor == name,
+            AuditEventRow.outcome == "denied",
+            AuditEventRow.at > now - LOGIN_WINDOW,
+            AuditEventRow.at <= now,
+        )
+        .order_by(AuditEventRow.at.desc())
+        .limit(MAX_FAILED_LOGINS)
+    ).all()
+    if len(recent) >= MAX_FAILED_LOGINS:
+        record_event(
+            session, at=now, actor=name, action="login", remote=remote, outcome="denied",
+            details={"throttled": True},
+        )  # fmt: skip
+        return recent[-1] + LOGIN_WINDOW - now
     row = session.scalars(select(UserRow).where(UserRow.username == name)).first()
     if row is None or row.password_hash is None:
         waste_verification(password)
@@ -364,7 +391,7 @@ def authenticate_password(
     else:
         ok = verify_password(row.password_hash, password) and row.disabled_at is None
     record_event(
-        session, at=now, actor=name[:64], action="login", target=None, remote=remote,
+        session, at=now, actor=name, action="login", target=None, remote=remote,
         outcome="ok" if ok else "denied",
     )  # fmt: skip
     if not ok or row is None:
