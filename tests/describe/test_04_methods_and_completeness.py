@@ -96,6 +96,22 @@ def test_study_and_identifiers_complete_the_text(demo_copy: Path, index: Ontolog
     assert text.missing == ()
 
 
+def test_the_study_method_fills_in_for_silent_files(demo_copy: Path, index: OntologyIndex) -> None:
+    with open_installation(demo_copy) as installation:
+        describe_study(
+            installation.catalog,
+            index,
+            "Demo: electron microscopy",
+            {"title": "Sections", "study_components": [{"imaging_method": "FBbi:00000258"}]},
+        )
+        text = dataset_methods(installation.catalog, "Demo: electron microscopy")
+    assert text.paragraphs[0].startswith(
+        "One image was acquired on a microscope that the metadata do not name by "
+        "transmission electron microscopy (TEM)."
+    )
+    assert "the imaging method (acquisition mode or FBbi term)" not in text.missing
+
+
 def test_without_images_only_the_gaps_remain() -> None:
     empty = methods_text([])
     assert empty.paragraphs == ()

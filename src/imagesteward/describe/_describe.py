@@ -47,9 +47,9 @@ def refuse(problems: Sequence[FieldProblem], what: str) -> MetadataValidationErr
     """The error for ``problems``, its message listing the first few (all in ``details``)."""
     shown = "; ".join(str(problem).rstrip(".") for problem in problems[:_SHOWN])
     more = f"; and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
+    text = f"Nothing was changed: {len(problems)} problem(s) in {what}: {shown}{more}"
     return MetadataValidationError(
-        f"Nothing was changed: {len(problems)} problem(s) in {what}: {shown}{more}.",
-        problems=list(problems),
+        text if text.endswith("?") else f"{text}.", problems=list(problems)
     )
 
 

@@ -99,8 +99,9 @@ def methods_text(images: Iterable[model.Image], *, study: model.Study | None = N
         groups.setdefault(key, []).append(image)
     paragraphs: list[str] = []
     missing: list[str] = []
+    fallback = _study_method(study)
     for group in groups.values():
-        sentences, gaps = _paragraph(group)
+        sentences, gaps = _paragraph(group, fallback)
         paragraphs.append(" ".join(sentences))
         missing.extend(gap for gap in gaps if gap not in missing)
     facility = _facility(study, missing)
@@ -109,7 +110,16 @@ def methods_text(images: Iterable[model.Image], *, study: model.Study | None = N
     return MethodsText(tuple(paragraphs), tuple(missing))
 
 
-def _paragraph(images: Sequence[model.Image]) -> tuple[list[str], list[str]]:
+def _study_method(study: model.Study | None) -> str | None:
+    """The imaging method the study names, when it names exactly one (its label)."""
+    components = study.study_components or [] if study else []
+    methods = {c.imaging_method.label for c in components if c.imaging_method}
+    return methods.pop() if len(methods) == 1 else None
+
+
+def _paragraph(
+    images: Sequence[model.Image], fallback: str | None = None
+) -> tuple[list[str], list[str]]:
     first = images[0]
     acquisition = first.acquisition or model.ImageAcquisition()
     scope = acquisition.microscope
@@ -117,7 +127,9 @@ def _paragraph(images: Sequence[model.Image]) -> tuple[list[str], list[str]]:
     subject = plural(len(images), "image").capitalize()
     verb = "was" if len(images) == 1 else "were"
     mode = _MODES.get(str(acquisition.acquisition_mode)) if acquisition.acquisition_mode else None
-    method = acquisition.imaging_method.label if acquisition.imaging_method else mode
+    # The image's own term first, then what the file's acquisition mode says, then the one
+    # method the researcher gave for the whole study.
+    method = acquisition.imaging_method.label if acquisition.imaging_method else mode or fallback
     name = part_name(scope) if scope else None
     if name is None:
         sentence = f"{subject} {verb} acquired on a microscope that the metadata do not name"
