@@ -24,8 +24,16 @@ from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from imagesteward.access import ANONYMOUS, REVIEWER_PREFIX, TOKEN_PREFIX, Action, Principal
-from imagesteward.errors import AuthenticationError
+from imagesteward.access import (
+    ANONYMOUS,
+    REVIEWER_PREFIX,
+    TOKEN_PREFIX,
+    Action,
+    FacilityRole,
+    Principal,
+)
+from imagesteward.access import Scope as CredentialScope
+from imagesteward.errors import AuthenticationError, PermissionDeniedError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -39,6 +47,7 @@ __all__ = [
     "RouteRule",
     "app_routes",
     "install_access_control",
+    "require_facility_admin",
     "uncovered_routes",
 ]
 
@@ -46,7 +55,7 @@ __all__ = [
 PRINCIPAL_KEY = "imagesteward.principal"
 READABLE_KEY = "imagesteward.readable"
 
-type Subject = Literal["open", "listing", "image", "zarr", "original", "project"]
+type Subject = Literal["open", "admin", "listing", "image", "zarr", "original", "project"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +63,8 @@ class RouteRule:
     """What a route is about and what it does to it.
 
     ``subject`` is ``open`` (no catalogued data: health, API documents, ontology terms,
-    static files), ``listing`` (filtered to what the caller may ``action``), or the kind of
-    object named by the path parameter ``param``.
+    static files), ``admin`` (facility administrators only), ``listing`` (filtered to what
+    the caller may ``action``), or the kind of object named by the path parameter ``param``.
     """
 
     subject: Subject
@@ -86,6 +95,8 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/docs"): OPEN,
     ("GET", "/docs/oauth2-redirect"): OPEN,
     ("GET", "/api/v1/health"): OPEN,
+    ("GET", "/api/v1/me"): OPEN,
+    ("GET", "/api/v1/audit"): RouteRule("admin"),
     ("GET", "/api/v1/projects"): _listing(_A.LIST),
     ("GET", "/api/v1/datasets"): _listing(_A.LIST),
     ("GET", "/api/v1/instruments"): _listing(_A.FACET_COUNT),
@@ -102,6 +113,7 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/images/{image}/tiles/{level}/{t}/{z}/{x}/{y}.{ext}"): _image(_A.THUMBNAIL),
     ("GET", "/api/v1/ontology/terms"): OPEN,
     ("GET", "/api/v1/ontology/terms/{term_id}"): OPEN,
+    ("GET", "/api/v1/describe/forms/{kind}"): OPEN,
     ("GET", "/api/v1/images/{image}/completeness"): _image(_A.VIEW_METADATA),
     ("GET", "/api/v1/projects/{project}/completeness"): _project(_A.VIEW_METADATA),
     ("GET", "/api/v1/projects/{project}/methods"): _project(_A.VIEW_METADATA),
@@ -200,9 +212,32 @@ class _Guard:
             scope[READABLE_KEY] = frozenset(
                 await anyio.to_thread.run_sync(access.readable_datasets, principal, rule.action)
             )
+        elif rule.subject == "admin":
+            require_facility_admin(principal)
         elif rule.subject != "open":
             await anyio.to_thread.run_sync(_decide, access, principal, rule, scope["path_params"])
         await self.app(scope, receive, send)
+
+
+def require_facility_admin(principal: Principal) -> None:
+    """Refuse anyone but a facility administrator using an admin-scoped credential.
+
+    Raises
+    ------
+    AuthenticationError
+        For an anonymous caller (sign in first).
+    PermissionDeniedError
+        For any other account or credential.
+    """
+    if principal.is_anonymous:
+        raise AuthenticationError("Only facility administrators may do this; sign in first.")
+    if (
+        principal.facility_role is not FacilityRole.ADMIN
+        or principal.scope is not CredentialScope.ADMIN
+    ):
+        raise PermissionDeniedError(
+            "Only facility administrators, with an admin-scoped credential, may do this."
+        )
 
 
 def authenticate(

@@ -20,6 +20,7 @@ from imagesteward import __version__
 from imagesteward.config import Settings
 from imagesteward.schema import json_schema
 from imagesteward.server import (
+    _api_access,
     _api_catalog,
     _api_describe,
     _api_eln,
@@ -89,7 +90,7 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
     install_problem_handlers(app)
     # The chunk route first: it is the hot one, and routes are matched in order.
     app.router.routes.insert(0, _api_zarr.zarr_route())
-    for module in (_api_catalog, _api_images, _api_render, _api_describe, _api_eln):
+    for module in (_api_catalog, _api_images, _api_render, _api_describe, _api_eln, _api_access):
         # The routes themselves, not include_router: FastAPI wraps included routers in a
         # dispatcher of its own, which would bypass ReadRoute's HEAD matching.
         app.router.routes.extend(module.router.routes)
