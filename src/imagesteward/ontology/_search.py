@@ -52,34 +52,45 @@ class NameIndex:
     """
 
     def __init__(self, entries: list[tuple[int, str, tuple[str, ...]]]) -> None:
-        occurrences: list[tuple[str, int, int]] = []
+        # Parallel lists and one sort of plain strings: sorting a million (word, kind,
+        # position) tuples compares tuples in Python and took seconds on a full ontology.
+        keys: list[str] = []
+        kinds: list[int] = []
+        owners: list[int] = []
         self._labels: dict[int, str] = {}
         self._synonyms: dict[int, tuple[str, ...]] = {}
         names: list[str] = []
         self._offsets: list[int] = []
         self._owners: list[int] = []
         offset = 0
+        findall = _WORD.findall
         for position, label, synonyms in entries:
             folded_label = label.casefold()
             folded_synonyms = tuple(s.casefold() for s in synonyms)
             self._labels[position] = folded_label
             if folded_synonyms:
                 self._synonyms[position] = folded_synonyms
-            for i, word in enumerate(_WORD.findall(folded_label)):
-                occurrences.append((word, _FIRST_LABEL_WORD if i == 0 else _LABEL_WORD, position))
+            for i, word in enumerate(findall(folded_label)):
+                kind = _FIRST_LABEL_WORD if i == 0 else _LABEL_WORD
+                # The kind after a NUL sorts each word's label occurrences before its synonym
+                # occurrences without disturbing the order of the words themselves.
+                keys.append(f"{word}\x00{kind}")
+                kinds.append(kind)
+                owners.append(position)
             for synonym in folded_synonyms:
-                occurrences.extend(
-                    (word, _SYNONYM_WORD, position) for word in _WORD.findall(synonym)
-                )
+                for word in findall(synonym):
+                    keys.append(f"{word}\x00{_SYNONYM_WORD}")
+                    kinds.append(_SYNONYM_WORD)
+                    owners.append(position)
             for name in (folded_label, *folded_synonyms):
                 self._offsets.append(offset)
                 self._owners.append(position)
                 names.append(name)
                 offset += len(name) + len(_SEPARATOR)
-        occurrences.sort()
-        self._words = [word for word, _, _ in occurrences]
-        self._kinds = [kind for _, kind, _ in occurrences]
-        self._word_owner = [position for _, _, position in occurrences]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._words = [keys[i].partition("\x00")[0] for i in order]
+        self._kinds = [kinds[i] for i in order]
+        self._word_owner = [owners[i] for i in order]
         self._haystack = _SEPARATOR.join(names)
 
     def __len__(self) -> int:
