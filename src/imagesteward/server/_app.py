@@ -29,6 +29,7 @@ from imagesteward.server import (
     _api_zarr,
 )
 from imagesteward.server._access_control import install_access_control
+from imagesteward.server._embargo import releasing_embargoes
 from imagesteward.server._present import API
 from imagesteward.server._problems import Problem, ValidationIssue, install_problem_handlers
 from imagesteward.server._services import Resources
@@ -74,7 +75,8 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
         app.state.resources = resources
         app.state.access = access_catalog(installation.catalog)
         try:
-            yield
+            async with releasing_embargoes(app.state.access):
+                yield
         finally:
             resources.close()
 
