@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from imagesteward.eln import ArchiveLimits, ElnImport, import_eln
-from imagesteward.errors import ConflictError, UnsafeContentError
+from imagesteward.errors import ConflictError, NotFoundError, UnsafeContentError
 from imagesteward.installation import Installation
 from imagesteward.ontology import OntologyIndex
 from tests.conftest import corpus_items, require_corpus
@@ -163,6 +163,37 @@ def test_a_second_crate_merges_into_the_study(
         "Live imaging of mitosis",
         "logbook-001",
     ]
+
+
+def test_images_of_another_project_are_not_linked(
+    installation: Installation, ontology: OntologyIndex, tmp_path: Path
+) -> None:
+    first = _import(installation, ontology, write_eln(tmp_path / "rich.eln", rich_crate()))
+    (uuid,) = first.image_uuids
+    members = {**rich_crate(), "extra/new.txt": b"only in the second crate\n"}
+    second = import_eln(
+        write_eln(tmp_path / "second.eln", members),
+        installation,
+        project="other",
+        index=ontology,
+        convert=False,
+    )
+    files = {f.path: f for f in second.files}
+    image = files["data/cells.tif"]
+    assert (image.status, image.image_uuids) == ("already catalogued", ())
+    assert "(images of project 'lab', not linked)" in image.message
+    assert files["extra/new.txt"].status == "attached"
+    assert second.study is not None
+    assert all(not c.image_ids for c in second.study.document.study_components or [])
+    assert installation.catalog.get_image(uuid).project == "lab"
+    with pytest.raises(NotFoundError, match="brought nothing new"):
+        import_eln(
+            write_eln(tmp_path / "third.eln", members),
+            installation,
+            project="third",
+            index=ontology,
+            convert=False,
+        )
 
 
 def _nothing_written(installation: Installation) -> None:

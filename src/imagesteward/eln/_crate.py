@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from imagesteward.eln._archive import METADATA_NAME, ArchiveLimits
 from imagesteward.errors import CorruptFileError, UnsafeContentError
 
-__all__ = ["Crate", "Entity", "parse_crate", "references", "types_of"]
+__all__ = ["Crate", "Entity", "check_metadata_size", "parse_crate", "references", "types_of"]
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
@@ -124,6 +124,15 @@ def _check_depth(source: Path, data: bytes, limit: int) -> None:
                 )
 
 
+def check_metadata_size(source: Path, size: int, limits: ArchiveLimits) -> None:
+    """Refuse a ``ro-crate-metadata.json`` of ``size`` bytes beyond the limit."""
+    if size > limits.max_json_bytes:
+        raise UnsafeContentError(
+            source,
+            f"{METADATA_NAME} is {size} bytes, more than the limit of {limits.max_json_bytes}",
+        )
+
+
 def parse_crate(source: Path, data: bytes, limits: ArchiveLimits) -> Crate:
     """The crate described by ``data`` (the bytes of ``ro-crate-metadata.json``).
 
@@ -134,11 +143,7 @@ def parse_crate(source: Path, data: bytes, limits: ArchiveLimits) -> Crate:
     CorruptFileError
         When it is not JSON, not JSON-LD with an ``@graph``, or has no descriptor or root.
     """
-    if len(data) > limits.max_json_bytes:
-        raise UnsafeContentError(
-            source,
-            f"{METADATA_NAME} is {len(data)} bytes, more than the limit of {limits.max_json_bytes}",
-        )
+    check_metadata_size(source, len(data), limits)
     _check_depth(source, data, limits.max_json_depth)
     try:
         document = json.loads(data.decode("utf-8"))

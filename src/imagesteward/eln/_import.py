@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from imagesteward.eln._archive import METADATA_NAME, ArchiveLimits, CrateArchive, open_archive
 from imagesteward.eln._attach import Attachment, attach_files
-from imagesteward.eln._crate import Crate, parse_crate
+from imagesteward.eln._crate import Crate, check_metadata_size, parse_crate
 from imagesteward.eln._mapping import CratePlan, plan_crate
 from imagesteward.eln._report import AttachedFile, MappedEntity, UnmappedEntity
 from imagesteward.eln._study import checked_study, organism_term, save_study
 from imagesteward.errors import FormatError
 
 if TYPE_CHECKING:
-    from imagesteward.catalog import StudyRecord
+    from imagesteward.catalog import ImageRecord, StudyRecord
     from imagesteward.ingest import IngestReport
     from imagesteward.installation import Installation
     from imagesteward.ontology import OntologyIndex
@@ -218,7 +218,9 @@ def _import(
         with tempfile.TemporaryDirectory(prefix="imagesteward-eln-") as scratch:
             extracted, notes = _extract(archive, crate, plan, Path(scratch) / Path(label).stem)
             report = _ingest(installation, extracted, project, dataset, by, convert, dry_run)
-            result.files = _settle(installation, plan, crate, extracted, notes, report, dry_run)
+            result.files = _settle(
+                installation, plan, crate, extracted, notes, report, project, dry_run
+            )
             to_attach = [f for f in result.files if f.status == "attached"]
             if to_attach and not dry_run:
                 attach_files(
@@ -250,9 +252,7 @@ def _import(
 
 def _crate(path: Path, archive: CrateArchive, limits: ArchiveLimits) -> Crate:
     member = archive.members[METADATA_NAME]
-    if member.size > limits.max_json_bytes:
-        # Refused before it is decompressed at all.
-        parse_crate(path, b" " * (limits.max_json_bytes + 1), limits)
+    check_metadata_size(path, member.size, limits)  # before it is decompressed at all
     return parse_crate(path, archive.read(member), limits)
 
 
@@ -317,6 +317,7 @@ def _settle(
     extracted: Mapping[str, tuple[Path, str]],
     notes: Mapping[str, list[str]],
     report: IngestReport,
+    project: str,
     dry_run: bool,
 ) -> list[AttachedFile]:
     """What became of each file: an image, an attachment, or content already catalogued."""
@@ -325,7 +326,7 @@ def _settle(
     catalog = installation.catalog
     by_file = {outcome.path: outcome for outcome in report.outcomes}
     known = catalog.find_original_files(digest for _, digest in extracted.values())
-    images_of: dict[int, tuple[str, ...]] = {}
+    images_of: dict[int, list[ImageRecord]] = {}
     files: list[AttachedFile] = []
     attaching: set[str] = set()
     for relative, (file, digest) in extracted.items():
@@ -344,11 +345,22 @@ def _settle(
         if digest in known:
             fileset = known[digest].fileset_id
             if fileset not in images_of:
-                images_of[fileset] = tuple(i.uuid for i in catalog.fileset_images(fileset))
-            uuids = images_of[fileset]
-            status = "image" if uuids else "already catalogued"
-            message = outcome.message if outcome is not None and uuids else ""
-            files.append(AttachedFile(**common, status=status, image_uuids=uuids, message=message))
+                images_of[fileset] = catalog.fileset_images(fileset)
+            images = images_of[fileset]
+            ours = tuple(i.uuid for i in images if i.project == project)
+            if ours:
+                message = outcome.message if outcome is not None else ""
+                files.append(
+                    AttachedFile(**common, status="image", image_uuids=ours, message=message)
+                )
+                continue
+            # Images of another project are not linked: a study describes its own images only.
+            elsewhere = f" (images of project {images[0].project!r}, not linked)" if images else ""
+            message = (
+                f"already in the catalog as {known[digest].original_path}, file set "
+                f"{fileset}{elsewhere}"
+            )
+            files.append(AttachedFile(**common, status="already catalogued", message=message))
         elif outcome is not None and outcome.status in (Status.WOULD_ADD,):
             files.append(AttachedFile(**common, status="would import", message=outcome.message))
         elif digest in attaching:

@@ -142,10 +142,15 @@ def save_study(
     annotations, mapped, unmapped = _image_links(catalog, plan, uuids)
     try:
         existing = catalog.get_study(project)
-    except NotFoundError:
-        if not dry_run:
-            raise
-        return None, False, mapped, unmapped  # a dry run on a project that does not exist yet
+    except NotFoundError as exc:
+        if dry_run:
+            return None, False, mapped, unmapped  # a dry run on a project that does not exist yet
+        raise NotFoundError(
+            f"Project {project!r} does not exist, and {label} brought nothing new to create it "
+            "with: every one of its files is already in the catalog (see the files' project). "
+            "Import it into that project, or into one that exists.",
+            ref=project,
+        ) from exc
     document = (
         merge_study(existing.document.model_dump(mode="json", exclude_none=True), study)
         if existing is not None
