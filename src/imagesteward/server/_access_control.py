@@ -6,10 +6,11 @@ performs; :func:`install_access_control` refuses to build an application with a 
 table does not cover, and, when access control is on, puts a guard in front of each route.
 
 The guard authenticates the caller (``Authorization: Bearer ist_...`` API token or
-``isr_...`` reviewer link; no header is the anonymous public) and asks the catalog's access
-side - which applies the one policy table - before the endpoint runs. An object the caller may
-not see is "not found", word for word as a missing one. Listings cannot be decided per object:
-their guard hands the service layer the datasets the caller may list, and the service filters.
+``isr_...`` reviewer link, else the web session cookie; nothing is the anonymous public) and
+asks the catalog's access side - which applies the one policy table - before the endpoint
+runs. An object the caller may not see is "not found", word for word as a missing one.
+Listings cannot be decided per object: their guard hands the service layer the datasets the
+caller may list, and the service filters.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from imagesteward.access import (
 )
 from imagesteward.access import Scope as CredentialScope
 from imagesteward.errors import AuthenticationError, PermissionDeniedError
+from imagesteward.server._sessions import session_token
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -96,6 +98,8 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/docs/oauth2-redirect"): OPEN,
     ("GET", "/api/v1/health"): OPEN,
     ("GET", "/api/v1/me"): OPEN,
+    ("POST", "/api/v1/session"): OPEN,
+    ("DELETE", "/api/v1/session"): OPEN,
     ("GET", "/api/v1/audit"): RouteRule("admin"),
     ("GET", "/api/v1/projects"): _listing(_A.LIST),
     ("GET", "/api/v1/datasets"): _listing(_A.LIST),
@@ -202,8 +206,11 @@ class _Guard:
             return
         access: AccessCatalog = scope["app"].state.access
         connection = HTTPConnection(scope)
+        authorization = connection.headers.get("authorization")
+        if not authorization and (token := session_token(connection)):
+            authorization = f"Bearer {token}"
         principal = await anyio.to_thread.run_sync(
-            partial(authenticate, access, connection.headers.get("authorization"),
+            partial(authenticate, access, authorization,
                     remote=connection.client.host if connection.client else None)
         )  # fmt: skip
         scope[PRINCIPAL_KEY] = principal

@@ -15,7 +15,7 @@ from imagesteward.server._routing import ReadRoute, problems
 from imagesteward.server._schemas import _Output
 from imagesteward.server._viewer import Viewer, current_viewer
 
-__all__ = ["router"]
+__all__ = ["Me", "me_of", "router"]
 
 router = APIRouter(prefix=API, route_class=ReadRoute)
 
@@ -69,6 +69,11 @@ def _principal(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Principal:
 @router.get("/me", tags=["access"], responses=_REFUSALS)
 def me(principal: Annotated[Principal, Depends(_principal)]) -> Me:
     """Who the server takes the caller to be (anonymous without credentials)."""
+    return me_of(principal)
+
+
+def me_of(principal: Principal) -> Me:
+    """The caller as the ``Me`` document shows it."""
     return Me(
         username=principal.username,
         facility_role=None if principal.facility_role is None else principal.facility_role.value,

@@ -26,6 +26,7 @@ from imagesteward.server import (
     _api_eln,
     _api_images,
     _api_render,
+    _api_session,
     _api_zarr,
 )
 from imagesteward.server._access_control import install_access_control
@@ -92,7 +93,10 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
     install_problem_handlers(app)
     # The chunk route first: it is the hot one, and routes are matched in order.
     app.router.routes.insert(0, _api_zarr.zarr_route())
-    for module in (_api_catalog, _api_images, _api_render, _api_describe, _api_eln, _api_access):
+    for module in (
+        _api_catalog, _api_images, _api_render, _api_describe, _api_eln, _api_access,
+        _api_session,
+    ):  # fmt: skip
         # The routes themselves, not include_router: FastAPI wraps included routers in a
         # dispatcher of its own, which would bypass ReadRoute's HEAD matching.
         app.router.routes.extend(module.router.routes)
