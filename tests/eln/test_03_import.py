@@ -144,12 +144,13 @@ def test_rich_crate_links_images(
     _assert_stored(installation, result)
 
 
-def test_a_second_crate_merges_into_the_study(
+def test_more_crates_merge_and_never_link_another_projects_images(
     installation: Installation, ontology: OntologyIndex, tmp_path: Path
 ) -> None:
     require_corpus()
-    rich = _import(installation, ontology, write_eln(tmp_path / "rich.eln", rich_crate()))
-    assert rich.study is not None
+    first = _import(installation, ontology, write_eln(tmp_path / "rich.eln", rich_crate()))
+    (uuid,) = first.image_uuids
+    # A second crate into the same project merges into its study.
     merged = _import(installation, ontology, ELN["scilog"].path)
     assert merged.merged and merged.study is not None
     study = merged.study.document
@@ -163,13 +164,8 @@ def test_a_second_crate_merges_into_the_study(
         "Live imaging of mitosis",
         "logbook-001",
     ]
-
-
-def test_images_of_another_project_are_not_linked(
-    installation: Installation, ontology: OntologyIndex, tmp_path: Path
-) -> None:
-    first = _import(installation, ontology, write_eln(tmp_path / "rich.eln", rich_crate()))
-    (uuid,) = first.image_uuids
+    assert (study.study_components or [])[0].image_ids == [uuid]
+    # The same image in a crate for another project is not linked to that project's study.
     members = {**rich_crate(), "extra/new.txt": b"only in the second crate\n"}
     second = import_eln(
         write_eln(tmp_path / "second.eln", members),
