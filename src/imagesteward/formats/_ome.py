@@ -154,6 +154,10 @@ def parse_ome(xml: str | bytes, path: Path, context: ReadContext) -> OME:
 
 
 _SCHEMAS = threading.local()
+# libxml2 compiles schemas through process-wide state (built-in type tables, the dictionary):
+# two threads compiling at once failed with "Internal error: xmlSchemaPValAttrNodeValue".
+# Compilation happens once per thread, so serialising it costs nothing measurable.
+_COMPILE_LOCK = threading.Lock()
 
 
 def _ome_2016_schema() -> Any:
@@ -167,7 +171,7 @@ def _ome_2016_schema() -> Any:
         from lxml import etree
 
         xsd = files("ome_types").joinpath("ome-2016-06.xsd")
-        with as_file(xsd) as xsd_path:
+        with _COMPILE_LOCK, as_file(xsd) as xsd_path:
             schema = etree.XMLSchema(etree.parse(str(xsd_path)))
         _SCHEMAS.ome_2016_06 = schema
     return schema
