@@ -155,7 +155,7 @@ def _values(site: Site, state: Visibility, *, missing: bool = False) -> dict[str
     return {
         "image": image_uuid, "image_uuid": image_uuid, "key": "zarr.json", "sha256": sha256,
         "project": _project(state), "ext": "png", "level": "0", "t": "0", "z": "0", "x": "0",
-        "y": "0", "channel": "0", "term_id": "FBbi:00000246", "kind": "study",
+        "y": "0", "channel": "0", "term_id": "FBbi:00000246", "kind": "study", "dataset": "d",
     }  # fmt: skip
 
 

@@ -541,11 +541,24 @@ class AccessCatalog:
         _check(principal, rights, action, lambda: unknown, found.original_name)
 
     def require_on_project(
-        self, principal: Principal, project: str, action: Action, *, now: datetime | None = None
+        self,
+        principal: Principal,
+        project: str,
+        action: Action,
+        *,
+        dataset: str | None = None,
+        now: datetime | None = None,
     ) -> None:
-        """Refuse ``action`` on a project unless the policy allows it (hidden: not found)."""
-        rights = self.permitted(principal, project, now=now)
-        _check(principal, rights, action, lambda: _visibility.not_found(project), project)
+        """Refuse ``action`` on a project (or one of its datasets) unless the policy allows it.
+
+        One the caller may not see is "not found", in the words used for a missing one.
+        """
+        try:
+            rights = self.permitted(principal, project, dataset, now=now)
+        except NotFoundError:
+            raise _visibility.not_found(project, dataset) from None
+        name = project if dataset is None else f"{project}/{dataset}"
+        _check(principal, rights, action, lambda: _visibility.not_found(project, dataset), name)
 
     def readable_datasets(
         self, principal: Principal, action: Action = Action.LIST, *, now: datetime | None = None

@@ -57,7 +57,9 @@ __all__ = [
 PRINCIPAL_KEY = "imagesteward.principal"
 READABLE_KEY = "imagesteward.readable"
 
-type Subject = Literal["open", "admin", "listing", "image", "zarr", "original", "project"]
+type Subject = Literal[
+    "open", "admin", "listing", "image", "zarr", "original", "project", "dataset"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,10 @@ def _image(action: Action, param: str = "image") -> RouteRule:
 
 def _project(action: Action) -> RouteRule:
     return RouteRule("project", action, "project")
+
+
+def _dataset(action: Action) -> RouteRule:
+    return RouteRule("dataset", action, "project")
 
 
 _A = Action
@@ -122,6 +128,17 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/projects/{project}/completeness"): _project(_A.VIEW_METADATA),
     ("GET", "/api/v1/projects/{project}/methods"): _project(_A.VIEW_METADATA),
     ("POST", "/api/v1/projects/{project}/eln"): _project(_A.EDIT),
+    ("GET", "/api/v1/projects/{project}/access"): _project(_A.VIEW_METADATA),
+    ("PUT", "/api/v1/projects/{project}/visibility"): _project(_A.CHANGE_VISIBILITY),
+    ("POST", "/api/v1/projects/{project}/shares"): _project(_A.SHARE),
+    ("DELETE", "/api/v1/projects/{project}/shares"): _project(_A.SHARE),
+    ("GET", "/api/v1/projects/{project}/datasets/{dataset}/access"): _dataset(_A.VIEW_METADATA),
+    ("PUT", "/api/v1/projects/{project}/datasets/{dataset}/visibility"): _dataset(
+        _A.CHANGE_VISIBILITY
+    ),
+    ("POST", "/api/v1/projects/{project}/datasets/{dataset}/shares"): _dataset(_A.SHARE),
+    ("DELETE", "/api/v1/projects/{project}/datasets/{dataset}/shares"): _dataset(_A.SHARE),
+    ("POST", "/api/v1/projects/{project}/datasets/{dataset}/reviewer-links"): _dataset(_A.SHARE),
     # The web UI's pages.
     ("GET", "/"): OPEN,
     ("GET", "/browse"): _listing(_A.LIST),
@@ -283,5 +300,8 @@ def _decide(
         access.require_on_image(principal, value, rule.action)
     elif rule.subject == "original":
         access.require_on_original(principal, value, rule.action)
+    elif rule.subject == "dataset":
+        dataset = str(params["dataset"])
+        access.require_on_project(principal, value, rule.action, dataset=dataset)
     else:
         access.require_on_project(principal, value, rule.action)
