@@ -94,36 +94,37 @@ def test_images_filtered_by_project_and_dataset(api: TestClient, demo: Demo) -> 
 
 
 def test_name_search_and_format_filter(api: TestClient, demo: Demo) -> None:
-    found = api.get("/api/v1/search", params={"q": "b03 FIELD"}).json()
-    assert [i["name"] for i in found["items"]] == [
-        i.name for i in demo.images if "b03 field" in (i.name or "").lower()
-    ]
+    found = api.get("/api/v1/search", params={"q": '"b03 field" kind:image'}).json()
+    expected = [i.name or "" for i in demo.images if "b03 field" in (i.name or "").lower()]
+    assert sorted(hit["title"] for hit in found["hits"]) == sorted(expected)
+    assert found["total"] == len(expected)
     assert found["next_cursor"] is None
     tiffs = api.get("/api/v1/images", params={"format": "imagej-tiff"}).json()["items"]
     assert tiffs
     assert {i["file_format"] for i in tiffs} == {"imagej-tiff"}
 
 
-def test_search_pages_keep_their_filters(api: TestClient, demo: Demo) -> None:
-    expected = [i.uuid for i in demo.images if "field" in (i.name or "").lower()]
+def test_search_pages_keep_their_query(api: TestClient, demo: Demo) -> None:
+    expected = {i.id for i in demo.images if "field" in (i.name or "").lower()}
     assert len(expected) > 2
-    seen: list[str] = []
-    page = api.get("/api/v1/search", params={"q": "field", "limit": 2}).json()
+    seen: list[int] = []
+    page = api.get("/api/v1/search", params={"q": "field kind:image", "limit": 2}).json()
     while True:
-        seen += [i["uuid"] for i in page["items"]]
+        seen += [hit["id"] for hit in page["hits"]]
         if page["next_cursor"] is None:
             break
-        # The cursor alone continues the search; other filters with it are refused.
+        # A cursor continues its own query only; given another one it is refused.
         assert_problem(
-            api.get("/api/v1/search", params={"cursor": page["next_cursor"], "q": "other"}), 404
+            api.get("/api/v1/search", params={"cursor": page["next_cursor"], "q": "other"}), 422
         )
-        page = api.get("/api/v1/search", params={"cursor": page["next_cursor"]}).json()
-    assert seen == expected
+        page = api.get(page["next"]).json()
+    assert set(seen) == expected
+    assert len(seen) == len(expected)
 
 
 def test_foreign_and_garbled_cursors_are_404(api: TestClient) -> None:
     assert_problem(api.get("/api/v1/images", params={"cursor": "garbage"}), 404)
-    assert_problem(api.get("/api/v1/search", params={"q": "x", "cursor": "garbage"}), 404)
+    assert_problem(api.get("/api/v1/search", params={"q": "x", "cursor": "garbage"}), 422)
     assert_problem(api.get("/api/v1/images", params={"cursor": "s.garbage"}), 404)
 
 

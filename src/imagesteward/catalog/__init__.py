@@ -36,6 +36,7 @@ from imagesteward.catalog._search_query import (
     IndexHit,
     IndexPage,
     IndexQuery,
+    Restriction,
     TextMatch,
 )
 from imagesteward.catalog._search_tables import ENTRY_KINDS, FACETS
@@ -75,6 +76,7 @@ __all__ = [
     "ProjectRecord",
     "RenditionInput",
     "RenditionRecord",
+    "Restriction",
     "ReviewerLinkRecord",
     "StudyRecord",
     "TextMatch",

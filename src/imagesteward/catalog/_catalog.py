@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ from imagesteward.catalog._records import (
     image_record,
 )
 from imagesteward.catalog._renditions import RenditionInput, RenditionRecord
-from imagesteward.catalog._search_query import IndexPage, IndexQuery
+from imagesteward.catalog._search_query import IndexPage, IndexQuery, Restriction
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._studies import StudyRecord
 from imagesteward.errors import (
@@ -440,13 +440,12 @@ class Catalog:
             result: list[ImageRecord] = done.result
             return result
 
-    def query_index(
-        self, query: IndexQuery, *, restrict: ColumnElement[bool] | None = None
-    ) -> IndexPage:
+    def query_index(self, query: IndexQuery, *, restrict: Restriction | None = None) -> IndexPage:
         """Search the index: a page of hits, their total and facet counts.
 
         :mod:`imagesteward.search` builds ``query`` from its query language. ``restrict``
-        is ANDed into the hits, the total and every count alike.
+        builds, from a table's columns, the condition a caller's permissions impose; it is
+        ANDed into the hits, the total and every count alike.
         """
         with self._database_errors(), self._engine.connect() as connection:
             return _search_query.query_index(connection, query, restrict=restrict)

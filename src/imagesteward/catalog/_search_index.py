@@ -11,6 +11,7 @@ must cost microseconds each, not a pydantic model each.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +32,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from imagesteward.catalog._engine import IN_BATCH
-from imagesteward.catalog._search_tables import SearchEntryRow, SearchFacetRow, SearchTermRow
+from imagesteward.catalog._search_tables import (
+    POSTGRESQL_TEXT_INDEX,
+    SearchEntryRow,
+    SearchFacetRow,
+    SearchTermRow,
+    SearchTotalRow,
+)
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._tables import DatasetRow, ImageRow, InstrumentRow, ProjectRow, StudyRow
 
@@ -47,6 +54,7 @@ _CHUNK = 2000
 _ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
 _FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
 _TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
+_TOTALS: Table = SearchTotalRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -139,6 +147,8 @@ def derive_image(
         }
     )
     derived.add("project", project)
+    if row["acquisition_date"] is not None:
+        derived.add("year", str(row["acquisition_date"].year))
     method_id, method_label = _term(acquisition.get("imaging_method"))
     derived.add("method", row["imaging_method_id"] or method_id, method_label)
     if row["instrument_id"] is not None:
@@ -201,17 +211,29 @@ def _insert_entries(connection: Connection, derived: list[Derived]) -> None:
         item.entry["id"] = ids[item.entry["entity_id"]]
 
 
-def _insert_facets(connection: Connection, derived: Iterable[Derived], *, merge: bool) -> None:
-    """The facet values of entries that have ids; ``merge``: some may be there already."""
+def _insert_facets(
+    connection: Connection, derived: Iterable[Derived], *, merge: bool = False
+) -> set[tuple[str, str, int]]:
+    """The facet values of entries that have ids.
+
+    ``merge``: some may be there already; the (facet, value, entry id) rows actually added
+    are returned (RETURNING reports only rows inserted), which the totals need.
+    """
     rows = [
         {"facet": facet, "value": value, "entry_id": item.entry["id"]}
         for item in derived
         for facet, value in item.facets
     ]
     if not rows:
-        return
+        return set()
     statement = _dialect(connection).insert(_FACETS)
-    connection.execute(statement.on_conflict_do_nothing() if merge else statement, rows)
+    if not merge:
+        connection.execute(statement, rows)
+        return set()
+    added = statement.on_conflict_do_nothing().returning(
+        _FACETS.c.facet, _FACETS.c.value, _FACETS.c.entry_id
+    )
+    return {(f, v, int(e)) for f, v, e in connection.execute(added, rows)}
 
 
 def _upsert_terms(connection: Connection, derived: Iterable[Derived]) -> None:
@@ -229,31 +251,99 @@ def _upsert_terms(connection: Connection, derived: Iterable[Derived]) -> None:
     )
 
 
+type _TotalKey = tuple[int, str, str, str, str]
+
+
+def _entry_totals(derived: Iterable[Derived]) -> Counter[_TotalKey]:
+    """What new entries add to ``search_totals``: themselves, their values, their scores."""
+    totals: Counter[_TotalKey] = Counter()
+    for item in derived:
+        entry = item.entry
+        group = (entry["project_id"], entry["kind"], entry["visibility"])
+        totals[(*group, "*", "*")] += 1
+        if entry.get("completeness") is not None:
+            totals[(*group, "completeness", str(entry["completeness"]))] += 1
+        for facet, value in item.facets:
+            totals[(*group, facet, value)] += 1
+    return totals
+
+
+def _add_totals(connection: Connection, totals: Counter[_TotalKey]) -> None:
+    """Add (or, negative, take away) counts in ``search_totals``; one statement."""
+    rows = [
+        {"project_id": p, "kind": k, "visibility": v, "facet": f, "value": x, "count": n}
+        for (p, k, v, f, x), n in totals.items()
+        if n
+    ]
+    if not rows:
+        return
+    upsert = _dialect(connection).insert(_TOTALS)
+    connection.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["project_id", "kind", "visibility", "facet", "value"],
+            set_={"count": _TOTALS.c["count"] + upsert.excluded["count"]},
+        ),
+        rows,
+    )
+
+
 def _write(connection: Connection, derived: list[Derived]) -> None:
-    """Insert entries of ONE kind with their facet values and labels."""
+    """Insert entries of ONE kind with their facet values, labels and totals."""
     _insert_entries(connection, derived)
     _insert_facets(connection, derived, merge=False)
     _upsert_terms(connection, derived)
+    _add_totals(connection, _entry_totals(derived))
 
 
 def _remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> None:
+    """Delete entries with their facet values, taking them out of the totals."""
+    entries = _ENTRIES.c
     for chunk in batched(entity_ids, IN_BATCH):
-        ids = select(_ENTRIES.c.id).where(_ENTRIES.c.kind == kind, _ENTRIES.c.entity_id.in_(chunk))
-        connection.execute(delete(_FACETS).where(_FACETS.c.entry_id.in_(ids)))
-        connection.execute(
-            delete(_ENTRIES).where(_ENTRIES.c.kind == kind, _ENTRIES.c.entity_id.in_(chunk))
+        chosen = (entries.kind == kind) & entries.entity_id.in_(chunk)
+        group = (entries.project_id, entries.kind, entries.visibility)
+        totals: Counter[_TotalKey] = Counter()
+        counted = (
+            select(*group, _FACETS.c.facet, _FACETS.c.value, func.count())
+            .join(_FACETS, _FACETS.c.entry_id == entries.id)
+            .where(chosen)
+            .group_by(*group, _FACETS.c.facet, _FACETS.c.value)
         )
+        for project, kind_, visibility, facet, value, count in connection.execute(counted):
+            totals[(project, kind_, visibility, facet, value)] -= count
+        themselves = (
+            select(*group, entries.completeness, func.count())
+            .where(chosen)
+            .group_by(*group, entries.completeness)
+        )
+        for project, kind_, visibility, completeness, count in connection.execute(themselves):
+            totals[(project, kind_, visibility, "*", "*")] -= count
+            if completeness is not None:
+                totals[(project, kind_, visibility, "completeness", str(completeness))] -= count
+        if not totals:
+            continue
+        ids = select(entries.id).where(chosen)
+        connection.execute(delete(_FACETS).where(_FACETS.c.entry_id.in_(ids)))
+        connection.execute(delete(_ENTRIES).where(chosen))
+        _add_totals(connection, totals)
+        connection.execute(delete(_TOTALS).where(_TOTALS.c["count"] <= 0))
 
 
 def _studies(connection: Connection, project_ids: Collection[int]) -> dict[int, Any]:
     """Study documents by project, with their entry ids (``None`` while not indexed)."""
     entry = _ENTRIES.alias("study_entry")
     rows = connection.execute(
-        select(StudyRow.project_id, StudyRow.document, entry.c.id)
+        select(
+            StudyRow.project_id,
+            StudyRow.document,
+            entry.c.id,
+            entry.c.visibility,
+            entry.c.acquired_from,
+            entry.c.acquired_to,
+        )
         .outerjoin(entry, (entry.c.kind == "study") & (entry.c.entity_id == StudyRow.id))
         .where(StudyRow.project_id.in_(project_ids))
     )
-    return {int(pid): (document, entry_id) for pid, document, entry_id in rows}
+    return {int(pid): tuple(rest) for pid, *rest in rows}
 
 
 def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapping[str, Any]]:
@@ -277,6 +367,9 @@ def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapp
             InstrumentRow.model,
             InstrumentRow.instrument_name,
             dataset_entry.c.id.label("dataset_entry"),
+            dataset_entry.c.visibility.label("dataset_visibility"),
+            dataset_entry.c.acquired_from.label("dataset_from"),
+            dataset_entry.c.acquired_to.label("dataset_to"),
         )
         .join(DatasetRow, DatasetRow.id == ImageRow.dataset_id)
         .outerjoin(
@@ -303,16 +396,33 @@ def _derive_images(
         instrument = None
         if row["instrument_id"] is not None:
             instrument = instrument_label(row["manufacturer"], row["model"], row["instrument_name"])
-        study, study_entry = studies.get(row["project_id"], (None, None))
+        study, study_entry, study_visibility, *study_span = studies.get(
+            row["project_id"], (None, None, None, None, None)
+        )
         derived.append(
             derive_image(row, project=row["project"], study=study, instrument=instrument)
         )
-        for key, entry_id in (
-            (("dataset", row["dataset_id"]), row["dataset_entry"]),
-            (("study", row["project_id"]), study_entry),
+        for key, entry_id, visibility, span in (
+            (
+                ("dataset", row["dataset_id"]),
+                row["dataset_entry"],
+                row["dataset_visibility"],
+                (row["dataset_from"], row["dataset_to"]),
+            ),
+            (("study", row["project_id"]), study_entry, study_visibility, tuple(study_span)),
         ):
             if entry_id is not None and key not in groups:
-                groups[key] = Derived({"id": entry_id, "acquired_from": None, "acquired_to": None})
+                groups[key] = Derived(
+                    {
+                        "id": entry_id,
+                        "kind": key[0],
+                        "project_id": row["project_id"],
+                        "visibility": visibility,
+                        "acquired_from": None,
+                        "acquired_to": None,
+                        "stored_span": span,
+                    }
+                )
     return derived, groups
 
 
@@ -347,8 +457,16 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                 if group is not None:
                     group.facets |= item.facets
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
-        _insert_facets(connection, [*images, *grown], merge=True)
+        added = _insert_facets(connection, [*images, *grown], merge=True)
         _upsert_terms(connection, [*images, *fresh])
+        totals = _entry_totals([*images, *fresh])
+        fresh_ids = {item.entry["id"] for item in [*images, *fresh]}
+        by_id = {group.entry["id"]: group.entry for group in groups.values()}
+        for facet, value, entry_id in added:
+            if entry_id not in fresh_ids:  # a value new to an existing dataset or study
+                entry = by_id[entry_id]
+                totals[(entry["project_id"], entry["kind"], entry["visibility"], facet, value)] += 1
+        _add_totals(connection, totals)
         _widen_dates(connection, list(groups.values()))
 
 
@@ -431,7 +549,8 @@ def _index_datasets(connection: Connection, dataset_ids: Collection[int]) -> Non
     _write(connection, derived)
 
 
-def _index_studies(connection: Connection, project_ids: Collection[int]) -> None:
+def _study_entries(connection: Connection, project_ids: Collection[int]) -> list[Derived]:
+    """Study entries from the studies' own documents, without their images' facets."""
     rows = connection.execute(
         select(
             StudyRow.id,
@@ -444,22 +563,28 @@ def _index_studies(connection: Connection, project_ids: Collection[int]) -> None
         .where(StudyRow.project_id.in_(project_ids))
     ).mappings()
     derived = []
-    removed = set()
     for row in rows:
-        removed.add(row["id"])
-        union, first, last = _union(connection, lambda e, p=row["project_id"]: e.c.project_id == p)
-        union.add("project", row["project"])
         document = row["document"] or {}
+        item = Derived(_group_entry("study", row["id"], row["project_id"], None, row["title"]))
+        item.add("project", row["project"])
         for biosample in document.get("biosamples") or ():
-            union.add("organism", *_term(biosample.get("organism")))
+            item.add("organism", *_term(biosample.get("organism")))
         for component in document.get("study_components") or ():
-            union.add("method", *_term(component.get("imaging_method")))
-        union.entry = _group_entry("study", row["id"], row["project_id"], None, row["title"])
-        union.widen(first, last)
-        texts = [row["title"], row["project"], *_words(document)]
-        union.entry["body"] = _body(texts)
-        derived.append(union)
-    _remove(connection, "study", removed)
+            item.add("method", *_term(component.get("imaging_method")))
+        item.entry["body"] = _body([row["title"], row["project"], *_words(document)])
+        derived.append(item)
+    return derived
+
+
+def _index_studies(connection: Connection, project_ids: Collection[int]) -> None:
+    derived = _study_entries(connection, project_ids)
+    for item in derived:
+        project = item.entry["project_id"]
+        union, first, last = _union(connection, lambda e, p=project: e.c.project_id == p)
+        item.facets |= union.facets
+        item.labels = {**union.labels, **item.labels}
+        item.widen(first, last)
+    _remove(connection, "study", [item.entry["entity_id"] for item in derived])
     _write(connection, derived)
 
 
@@ -520,12 +645,23 @@ def refresh(
         _index_studies(connection, projects)
 
 
+def _covers(span: tuple[Any, Any], entry: dict[str, Any]) -> bool:
+    """Whether a stored span already holds the entry's (new images change nothing)."""
+    first, last = span
+    return (
+        first is not None
+        and last is not None
+        and first <= entry["acquired_from"]
+        and last >= entry["acquired_to"]
+    )
+
+
 def _widen_dates(connection: Connection, groups: list[Derived]) -> None:
     """Stretch stored date spans over those of ``groups`` (one statement)."""
     spans = [
         {"entry": g.entry["id"], "first": g.entry["acquired_from"], "last": g.entry["acquired_to"]}
         for g in groups
-        if g.entry["acquired_from"] is not None
+        if g.entry["acquired_from"] is not None and not _covers(g.entry["stored_span"], g.entry)
     ]
     if not spans:
         return
@@ -550,10 +686,20 @@ def _widen_dates(connection: Connection, groups: list[Derived]) -> None:
 
 
 def rebuild(connection: Connection) -> int:
-    """Throw the whole index away and derive it again; the number of images indexed."""
-    connection.execute(delete(_FACETS))
-    connection.execute(delete(_ENTRIES))
-    connection.execute(delete(_TERMS))
+    """Throw the whole index away and derive it again; the number of images indexed.
+
+    Entries get their ids here and go in by COPY on PostgreSQL (whose text index is built
+    once at the end) and by prepared multi-row INSERTs on SQLite. Datasets and studies take
+    the union of their images' values as the images stream by, so nothing is read twice.
+    """
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_entries_text")
+    for table in (_FACETS, _ENTRIES, _TERMS, _TOTALS):
+        connection.execute(delete(table))
+    writer = _BulkWriter(connection)
+    datasets: dict[int, Derived] = {}
+    projects: dict[int, Derived] = {}
     last, count = 0, 0
     while True:
         ids = (
@@ -565,12 +711,76 @@ def rebuild(connection: Connection) -> int:
         )
         if not ids:
             break
-        _index_images(connection, ids, fresh=True)
+        images, _ = _derive_images(connection, ids)
+        writer.write(images)
+        for item in images:
+            for groups, key in ((datasets, "dataset_id"), (projects, "project_id")):
+                group = groups.setdefault(item.entry[key], Derived({}))
+                group.facets |= item.facets
+                group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
         last, count = ids[-1], count + len(ids)
-    datasets = connection.execute(select(DatasetRow.id)).scalars().all()
-    for group in batched(datasets, IN_BATCH):
-        _index_datasets(connection, group)
-    projects = connection.execute(select(ProjectRow.id)).scalars().all()
-    for group in batched(projects, IN_BATCH):
-        _index_studies(connection, group)
+    all_datasets = connection.execute(select(DatasetRow.id)).scalars().all()
+    all_projects = connection.execute(select(ProjectRow.id)).scalars().all()
+    dataset_entries = [
+        e for chunk in batched(all_datasets, IN_BATCH) for e in _dataset_entries(connection, chunk)
+    ]
+    study_entries = [
+        e for chunk in batched(all_projects, IN_BATCH) for e in _study_entries(connection, chunk)
+    ]
+    for made, grown, key in (
+        (dataset_entries, datasets, "entity_id"),
+        (study_entries, projects, "project_id"),
+    ):
+        for item in made:
+            union = grown.get(item.entry[key])
+            if union is not None:
+                item.facets |= union.facets
+                item.widen(union.entry.get("acquired_from"), union.entry.get("acquired_to"))
+        writer.write(made)
+    if postgresql:
+        connection.exec_driver_sql(POSTGRESQL_TEXT_INDEX)
+        connection.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('search_entries', 'id'), "
+            "(SELECT coalesce(max(id), 0) + 1 FROM search_entries), false)"
+        )
     return count
+
+
+class _BulkWriter:
+    """Writes entries into an empty index, numbering them itself."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._next = 1
+        self._copy = connection.dialect.name == "postgresql"
+
+    def write(self, derived: list[Derived]) -> None:
+        if not derived:
+            return
+        now = utcnow()
+        for item in derived:
+            item.entry["id"] = self._next
+            self._next += 1
+        entries = [{**item.entry, "indexed_at": now} for item in derived]
+        facets = [
+            {"facet": facet, "value": value, "entry_id": item.entry["id"]}
+            for item in derived
+            for facet, value in item.facets
+        ]
+        for table, rows in ((_ENTRIES, entries), (_FACETS, facets)):
+            if not rows:
+                continue
+            if self._copy:
+                self._copy_rows(table, rows)
+            else:
+                self._connection.execute(insert(table), rows)
+        _upsert_terms(self._connection, derived)
+        _add_totals(self._connection, _entry_totals(derived))
+
+    def _copy_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        columns = list(rows[0])
+        raw: Any = self._connection.connection.driver_connection
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])

@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,22 +39,26 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from imagesteward.catalog._search_tables import (
     TEXT_CONFIGURATION,
     SearchEntryRow,
     SearchFacetRow,
     SearchTermRow,
+    SearchTotalRow,
 )
 from imagesteward.catalog._tables import ProjectRow
 from imagesteward.errors import SearchQueryError
 
 __all__ = [
+    "FACET_SAMPLE",
     "FacetCount",
     "FacetFilter",
     "IndexHit",
     "IndexPage",
     "IndexQuery",
+    "Restriction",
     "TextMatch",
     "query_index",
 ]
@@ -61,7 +66,16 @@ __all__ = [
 _ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
 _FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
 _TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
+_TOTALS: Table = SearchTotalRow.__table__  # type: ignore[assignment]
 _WORD = re.compile(r"\w+")
+
+#: Facet counts of a search with more hits are taken from its most recent this many hits.
+FACET_SAMPLE = 10_000
+# Facets whose values are their own labels.
+_UNLABELLED = {"kind", "visibility", "completeness"}
+
+#: Builds the caller's condition from a table's columns (see :func:`query_index`).
+type Restriction = Callable[[ReadOnlyColumnCollection[str, Any]], ColumnElement[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +158,9 @@ class IndexPage:
     total: int
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
     next_cursor: str | None = None
+    #: How many hits the facet counts were taken from: all of them, or the most recent
+    #: :data:`FACET_SAMPLE` when there are more (then the counts are of those).
+    facets_counted: int = 0
 
 
 def _fts5_string(word: str) -> str:
@@ -175,7 +192,12 @@ def _text_condition(connection: Connection, match: TextMatch) -> ColumnElement[b
             )
         )
     else:
-        found = _pg_document().bool_op("@@")(_pg_query(match))
+        # A subquery of its own, so that an OR with facet alternatives still reaches the GIN
+        # index instead of computing every entry's tsvector.
+        inner = _ENTRIES.alias("text_match")
+        found = entry_id.in_(
+            select(inner.c.id).where(_pg_document(inner).bool_op("@@")(_pg_query(match)))
+        )
     alternatives = [_carriers(alternative) for alternative in match.alternatives]
     return or_(found, *alternatives) if alternatives else found
 
@@ -200,10 +222,10 @@ def _carriers(facet: FacetFilter) -> ColumnElement[bool]:
     return _ENTRIES.c.id.in_(carriers)
 
 
-def _pg_document() -> ColumnElement[Any]:
+def _pg_document(entries: Any) -> ColumnElement[Any]:
     # Exactly the expression of the GIN index ix_search_entries_text, or the index is unused.
     configuration = cast(TEXT_CONFIGURATION, REGCONFIG)
-    return func.to_tsvector(configuration, _ENTRIES.c.title + " " + _ENTRIES.c.body)
+    return func.to_tsvector(configuration, entries.c.title + " " + entries.c.body)
 
 
 def _pg_query(match: TextMatch) -> ColumnElement[Any]:
@@ -225,10 +247,10 @@ def _pg_query(match: TextMatch) -> ColumnElement[Any]:
 
 
 def _conditions(
-    connection: Connection, query: IndexQuery, restrict: ColumnElement[bool] | None
+    connection: Connection, query: IndexQuery, restrict: Restriction | None
 ) -> list[ColumnElement[bool]]:
     entries = _ENTRIES.c
-    conditions: list[ColumnElement[bool]] = [restrict if restrict is not None else true()]
+    conditions: list[ColumnElement[bool]] = [true() if restrict is None else restrict(_ENTRIES.c)]
     conditions += [_text_condition(connection, match) for match in query.text]
     conditions += [~_text_condition(connection, match) for match in query.excluded_text]
     for facet in query.facets:
@@ -240,12 +262,29 @@ def _conditions(
         conditions.append(entries.visibility.in_(query.visibility))
     if query.min_completeness is not None:
         conditions.append(entries.completeness >= query.min_completeness)
-    # An entry spanning several dates matches when its span overlaps the range.
-    if query.acquired_after is not None:
-        conditions.append(entries.acquired_to >= query.acquired_after)
-    if query.acquired_before is not None:
-        conditions.append(entries.acquired_from < query.acquired_before)
+    if query.acquired_after is not None or query.acquired_before is not None:
+        conditions.append(_dates(query.acquired_after, query.acquired_before))
     return conditions
+
+
+def _dates(after: datetime | None, before: datetime | None) -> ColumnElement[bool]:
+    """Entries whose acquisition span overlaps ``after``..``before``.
+
+    Spelled so that an index range answers each part: images (one instant) start in the
+    range; a dataset or study may also have started before it and still run into it.
+    """
+    entries = _ENTRIES.c
+    starts = [entries.acquired_from >= after] if after is not None else []
+    if before is not None:
+        starts.append(entries.acquired_from < before)
+    if after is None:
+        return and_(*starts)
+    running = and_(
+        entries.kind.in_(("dataset", "study")),
+        entries.acquired_to >= after,
+        entries.acquired_from < after,
+    )
+    return or_(and_(*starts), running)
 
 
 def _encode_cursor(last_id: int, fingerprint: str) -> str:
@@ -269,7 +308,7 @@ def _decode_cursor(cursor: str, fingerprint: str) -> int:
     return int(last_id)
 
 
-def fingerprint(query: IndexQuery, restrict: ColumnElement[bool] | None) -> str:
+def fingerprint(query: IndexQuery, restrict: Restriction | None) -> str:
     """What a cursor must match: the conditions, not the page."""
     import hashlib
 
@@ -282,18 +321,21 @@ def fingerprint(query: IndexQuery, restrict: ColumnElement[bool] | None) -> str:
         query.acquired_before,
         query.min_completeness,
         query.visibility,
-        str(restrict),
+        None if restrict is None else str(restrict(_ENTRIES.c)),
     )
     return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
 
 
 def query_index(
-    connection: Connection, query: IndexQuery, *, restrict: ColumnElement[bool] | None = None
+    connection: Connection, query: IndexQuery, *, restrict: Restriction | None = None
 ) -> IndexPage:
-    """Run ``query``: newest entries first, ``limit`` per page, facet counts of all hits.
+    """Run ``query``: newest entries first, ``limit`` per page, facet counts of the hits.
 
-    ``restrict`` is a condition over ``search_entries`` (e.g. the projects a caller may see)
-    ANDed into the hits, hence into the total and every count as well.
+    ``restrict`` builds a condition from a table's columns (``project_id``, ``kind``,
+    ``visibility``; also ``dataset_id`` and the rest of ``search_entries``): the entries a
+    caller may see. It is ANDed into the hits, the total and every count. A search with no
+    condition but kinds, visibility and ``restrict`` takes its total and counts from
+    ``search_totals`` (when ``restrict`` names only columns that table has).
     """
     conditions = _conditions(connection, query, restrict)
     key = fingerprint(query, restrict)
@@ -323,70 +365,123 @@ def query_index(
     rows = rows[: query.limit]
     hits = tuple(IndexHit(*row[1:]) for row in rows)
     next_cursor = _encode_cursor(rows[-1][0], key) if more and rows else None
-    if not query.with_facets:
-        total = connection.execute(
+    totals = _totals(connection, query, restrict)
+    if totals is not None:
+        total, facets = totals
+        if not query.with_facets:
+            facets = {}
+        return IndexPage(hits, total, _labelled(connection, facets, query), next_cursor, total)
+    total = int(
+        connection.execute(
             select(func.count()).select_from(_ENTRIES).where(and_(*conditions))
         ).scalar_one()
-        return IndexPage(hits, int(total), {}, next_cursor)
-    total, facets = _facet_counts(connection, conditions, query.facet_values)
-    return IndexPage(hits, total, facets, next_cursor)
+    )
+    if not query.with_facets:
+        return IndexPage(hits, total, {}, next_cursor, 0)
+    counted, facets = _facet_counts(connection, conditions, total)
+    return IndexPage(hits, total, _labelled(connection, facets, query), next_cursor, counted)
+
+
+def _totals(
+    connection: Connection, query: IndexQuery, restrict: Restriction | None
+) -> tuple[int, dict[str, Counter[str]]] | None:
+    """Total and counts from ``search_totals``, when the query allows it."""
+    if query.text or query.excluded_text or query.facets or query.min_completeness is not None:
+        return None
+    if query.acquired_after is not None or query.acquired_before is not None:
+        return None
+    totals = _TOTALS.c
+    conditions: list[ColumnElement[bool]] = []
+    if restrict is not None:
+        try:
+            conditions.append(restrict(totals))
+        except (
+            KeyError,
+            AttributeError,
+        ):  # a column only entries have: count the entries themselves
+            return None
+    if query.kinds:
+        conditions.append(totals.kind.in_(query.kinds))
+    if query.visibility:
+        conditions.append(totals.visibility.in_(query.visibility))
+    rows = connection.execute(
+        select(
+            totals.kind, totals.visibility, totals.facet, totals.value, func.sum(totals["count"])
+        )
+        .where(and_(true(), *conditions))
+        .group_by(totals.kind, totals.visibility, totals.facet, totals.value)
+    )
+    facets: dict[str, Counter[str]] = {"kind": Counter(), "visibility": Counter()}
+    total = 0
+    for kind, visibility, facet, value, count in rows:
+        if facet == "*":
+            total += count
+            facets["kind"][kind] += count
+            facets["visibility"][visibility] += count
+        else:
+            facets.setdefault(facet, Counter())[value] += count
+    return total, facets
 
 
 def _facet_counts(
-    connection: Connection, conditions: Sequence[ColumnElement[bool]], per_facet: int
-) -> tuple[int, dict[str, tuple[FacetCount, ...]]]:
-    hits = select(_ENTRIES.c.id).where(and_(*conditions)).cte("hits")
-    year = (
-        func.strftime("%Y", _ENTRIES.c.acquired_from)
-        if connection.dialect.name == "sqlite"
-        else func.to_char(_ENTRIES.c.acquired_from, "YYYY")
-    )
-    columns = connection.execute(
-        select(_ENTRIES.c.kind, _ENTRIES.c.visibility, _ENTRIES.c.completeness, year, func.count())
-        .where(and_(*conditions))
-        .group_by(_ENTRIES.c.kind, _ENTRIES.c.visibility, _ENTRIES.c.completeness, year)
-    ).all()
-    tallies: dict[str, dict[str, int]] = {
-        "kind": {},
-        "visibility": {},
-        "completeness": {},
-        "year": {},
+    connection: Connection, conditions: Sequence[ColumnElement[bool]], total: int
+) -> tuple[int, dict[str, Counter[str]]]:
+    """Counts over the hits, or over the most recent :data:`FACET_SAMPLE` of them."""
+    hits = select(_ENTRIES.c.id, _ENTRIES.c.kind, _ENTRIES.c.visibility, _ENTRIES.c.completeness)
+    hits = hits.where(and_(*conditions))
+    counted = total
+    if total > FACET_SAMPLE:
+        hits = hits.order_by(_ENTRIES.c.id.desc()).limit(FACET_SAMPLE)
+        counted = FACET_SAMPLE
+    chosen = hits.cte("hits")
+    facets: dict[str, Counter[str]] = {
+        "kind": Counter(),
+        "visibility": Counter(),
+        "completeness": Counter(),
     }
-    total = 0
-    for kind, visibility, completeness, when, count in columns:
-        total += count
-        for facet, value in (
-            ("kind", kind),
-            ("visibility", visibility),
-            ("completeness", completeness),
-            ("year", when),
-        ):
-            if value is not None:
-                bucket = tallies[facet]
-                bucket[str(value)] = bucket.get(str(value), 0) + count
-    counted = connection.execute(
-        select(_FACETS.c.facet, _FACETS.c.value, func.count().label("n"))
-        .join(hits, hits.c.id == _FACETS.c.entry_id)
-        .group_by(_FACETS.c.facet, _FACETS.c.value)
-    ).all()
-    values: dict[str, list[tuple[str, int]]] = {}
-    for facet, value, count in counted:
-        values.setdefault(facet, []).append((value, count))
-    facets: dict[str, tuple[FacetCount, ...]] = {}
-    wanted: list[tuple[str, str]] = []
-    for facet, found in values.items():
-        found.sort(key=lambda item: (-item[1], item[0]))
-        del found[per_facet:]
-        wanted += [(facet, value) for value, _ in found]
-    labels = _labels(connection, wanted)
-    for facet, found in values.items():
-        facets[facet] = tuple(
-            FacetCount(value, labels.get((facet, value), value), count) for value, count in found
+    columns = connection.execute(
+        select(chosen.c.kind, chosen.c.visibility, chosen.c.completeness, func.count()).group_by(
+            chosen.c.kind, chosen.c.visibility, chosen.c.completeness
         )
-    for facet, bucket in tallies.items():
-        ordered = sorted(bucket.items(), key=lambda item: (-item[1], item[0]))
-        facets[facet] = tuple(FacetCount(v, v, n) for v, n in ordered)
-    return total, facets
+    )
+    for kind, visibility, completeness, count in columns:
+        facets["kind"][kind] += count
+        facets["visibility"][visibility] += count
+        if completeness is not None:
+            facets["completeness"][str(completeness)] += count
+    pairs = select(_FACETS.c.facet, _FACETS.c.value).join(chosen, chosen.c.id == _FACETS.c.entry_id)
+    if connection.dialect.name == "sqlite":
+        # SQLite groups through a temporary B-tree of text keys, several times slower than
+        # counting the (facet, value) pairs here; PostgreSQL hash-aggregates them well.
+        rows = connection.execute(pairs).all()
+        for (facet, value), count in Counter(map(tuple, rows)).items():
+            facets.setdefault(facet, Counter())[value] += count
+        return counted, facets
+    grouped = connection.execute(
+        select(_FACETS.c.facet, _FACETS.c.value, func.count())
+        .join(chosen, chosen.c.id == _FACETS.c.entry_id)
+        .group_by(_FACETS.c.facet, _FACETS.c.value)
+    )
+    for facet, value, count in grouped:
+        facets.setdefault(facet, Counter())[value] += count
+    return counted, facets
+
+
+def _labelled(
+    connection: Connection, facets: dict[str, Counter[str]], query: IndexQuery
+) -> dict[str, tuple[FacetCount, ...]]:
+    """The most frequent values of each facet, with their labels."""
+    chosen = {
+        facet: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[: query.facet_values]
+        for facet, counts in facets.items()
+        if counts
+    }
+    wanted = [(facet, value) for facet, values in chosen.items() for value, _ in values]
+    labels = _labels(connection, [w for w in wanted if w[0] not in _UNLABELLED])
+    return {
+        facet: tuple(FacetCount(v, labels.get((facet, v), v), n) for v, n in values)
+        for facet, values in chosen.items()
+    }
 
 
 def _labels(connection: Connection, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:

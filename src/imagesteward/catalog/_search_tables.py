@@ -34,10 +34,12 @@ __all__ = [
     "BACKEND_OBJECTS",
     "ENTRY_KINDS",
     "FACETS",
+    "POSTGRESQL_TEXT_INDEX",
     "TEXT_CONFIGURATION",
     "SearchEntryRow",
     "SearchFacetRow",
     "SearchTermRow",
+    "SearchTotalRow",
 ]
 
 #: What a search finds.
@@ -45,10 +47,17 @@ ENTRY_KINDS = ("image", "dataset", "study")
 
 #: Facets held in ``search_facets`` (several values per entry are allowed); ``kind``,
 #: ``date``, ``completeness`` and ``visibility`` are columns of ``search_entries`` instead.
-FACETS = ("project", "organism", "method", "instrument", "objective", "fluorophore")
+FACETS = ("year", "project", "organism", "method", "instrument", "objective", "fluorophore")
 
 #: PostgreSQL's text search configuration: English stemming, like FTS5's porter tokenizer.
 TEXT_CONFIGURATION = "english"
+
+#: The GIN index of PostgreSQL's full-text search (as revision 0006_search creates it); a
+#: rebuild drops it and creates it again after loading, which is many times faster.
+POSTGRESQL_TEXT_INDEX = (
+    "CREATE INDEX ix_search_entries_text ON search_entries USING gin "
+    "(to_tsvector('english'::regconfig, title || ' ' || body))"
+)
 
 #: Database objects of the full-text index that the ORM does not describe, per backend: the
 #: FTS5 virtual table and its shadow tables, the GIN expression index.
@@ -80,6 +89,8 @@ class SearchEntryRow(Base):
         CheckConstraint("kind IN ('image', 'dataset', 'study')", name="kind"),
         UniqueConstraint("kind", "entity_id"),
         Index(None, "acquired_from"),
+        # Datasets and studies running into a date range (few rows per kind).
+        Index(None, "kind", "acquired_to"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -117,3 +128,22 @@ class SearchTermRow(Base):
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String, primary_key=True)
     label: Mapped[str] = mapped_column(String)
+
+
+class SearchTotalRow(Base):
+    """How many entries of a project, kind and visibility carry each facet value.
+
+    Kept in step with ``search_facets`` by every write, so a search with no condition but
+    kinds, visibility and the caller's projects counts its facets from these few thousand
+    rows instead of a million entries. ``facet`` ``*`` (value ``*``) counts the entries
+    themselves, ``completeness`` their scores.
+    """
+
+    __tablename__ = "search_totals"
+
+    project_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(16), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

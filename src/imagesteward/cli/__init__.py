@@ -13,6 +13,7 @@ from imagesteward.cli import (
     ingest_cmd,
     ontology_cmd,
     pid_cmd,
+    search_cmd,
     serve_cmd,
     setup_cmd,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "main",
     "ontology_cmd",
     "pid_cmd",
+    "search_cmd",
     "serve_cmd",
     "setup_cmd",
 ]

@@ -204,7 +204,9 @@ def parse_query(query: str) -> ParsedQuery:
         match = _TOKEN.match(stripped, position)
         if match is None:  # only whitespace or stray characters remain
             raise _error(query, position, "unexpected character")
-        at, position = match.start(), match.end()
+        position = match.end()
+        token = match.group(0)
+        at = match.start() + len(token) - len(token.lstrip())
         negate = match.group("neg") is not None
         name = match.group("field")
         if name is not None:

@@ -104,18 +104,22 @@ def _facet_filter(
     name: str, filters: list[FieldFilter], ontology: OntologyIndex | None
 ) -> FacetFilter:
     values: set[str] = set()
+    labels: list[str] = []
     contains: list[str] = []
     for given in filters:
         for value in given.values:
             values.add(value)
             terms = set() if ontology is None else resolve_terms(ontology, name, value)
             values |= terms
+            # Stored values whose label is the text: a term of an ontology not loaded here.
+            labels.append(value)
             if not terms:
                 # Not a term's name: any value whose label holds the text ("confocal").
                 contains.append(value)
     return FacetFilter(
         name,
         tuple(sorted(values)),
+        labels=tuple(labels),
         contains=tuple(contains),
         negate=filters[0].negate,
     )

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
-from imagesteward.catalog import Catalog
+from imagesteward.catalog import Catalog, Restriction
 from imagesteward.ontology import OntologyIndex
 from imagesteward.search._language import parse_query
 from imagesteward.search._plan import plan_query
@@ -64,7 +62,11 @@ class FacetValue:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """One page of a search: hits, their total, facet counts of ALL hits, the next cursor."""
+    """One page of a search: hits, their exact total, facet counts, the next cursor.
+
+    The counts are of all hits, or - ``facets_counted < total`` - of the most recent
+    ``facets_counted`` of them (searches with hundreds of thousands of hits).
+    """
 
     query: str
     total: int
@@ -72,6 +74,7 @@ class SearchResult:
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     next_cursor: str | None = None
     took_ms: float = 0.0
+    facets_counted: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dictionary (the API's and ``steward search --json``'s shape)."""
@@ -83,6 +86,7 @@ class SearchResult:
                 name: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
                 for name, values in self.facets.items()
             },
+            "facets_counted": self.facets_counted,
             "next_cursor": self.next_cursor,
             "took_ms": round(self.took_ms, 1),
         }
@@ -101,7 +105,7 @@ def search(
     cursor: str | None = None,
     facet_values: int = 10,
     with_facets: bool = True,
-    restrict: ColumnElement[bool] | None = None,
+    restrict: Restriction | None = None,
 ) -> SearchResult:
     """Search images, datasets and studies (see :mod:`imagesteward.search` for the language).
 
@@ -123,8 +127,8 @@ def search(
     with_facets
         ``False`` skips the facet counts (the total is still exact).
     restrict
-        A condition over the index's entries ANDed into the hits, the total and every facet
-        count (the caller's permissions).
+        Builds the caller's condition from a table's columns (``project_id``, ``kind``,
+        ``visibility``, ...); ANDed into the hits, the total and every facet count.
 
     Raises
     ------
@@ -167,4 +171,6 @@ def search(
         for name, counts in page.facets.items()
     }
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(query, page.total, hits, facets, page.next_cursor, took)
+    return SearchResult(
+        query, page.total, hits, facets, page.next_cursor, took, page.facets_counted
+    )

@@ -1,11 +1,13 @@
-"""Catalog routes: health, projects, datasets, instruments, images (listing, one, basic search)."""
+"""Catalog routes: health, projects, datasets, instruments, images (listing, one), search."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import Field
 
 from imagesteward.server._present import (
     API,
@@ -25,6 +27,9 @@ from imagesteward.server._schemas import (
     ImageRef,
     InstrumentList,
     ProjectList,
+    SearchText,
+    _Input,
+    _Output,
 )
 from imagesteward.server._services import ImagePageResult
 
@@ -74,15 +79,114 @@ def list_images(
     return _page(request, services.images(query), query)
 
 
-@router.get("/search", tags=["catalog"], responses=problems(404))
-def search(
-    request: Request, services: ServicesDep, query: Annotated[ImageQuery, Query()]
-) -> ImagePage:
-    """Basic search: images whose name contains ``q``, filtered by project, dataset and format.
+class SearchQuery(_Input):
+    """A search in the query language of docs/search.md, and the page wanted."""
 
-    A page may hold fewer than ``limit`` results before the last one: follow ``next``.
+    q: SearchText = Field(
+        default="",
+        description='Free text, "phrases", field:value facets (organism, method, instrument, '
+        "objective, fluorophore, project), date:FROM..TO, completeness:>=N, visibility:, "
+        "kind:; empty finds everything.",
+    )
+    limit: int = Field(default=20, ge=1, le=200, description="Largest number of hits.")
+    cursor: SearchText | None = Field(
+        default=None, description="The next_cursor of the previous page of the same search."
+    )
+    facets: int = Field(
+        default=10, ge=0, le=100, description="Values listed per facet; 0 skips the counts."
+    )
+
+
+class SearchHitOut(_Output):
+    """An image, dataset or study that matched."""
+
+    kind: Literal["image", "dataset", "study"]
+    id: int = Field(description="The image's, dataset's or study's id.")
+    title: str
+    project: str
+    dataset_id: int | None
+    acquired_from: datetime | None = Field(description="First acquisition (naive UTC or local).")
+    acquired_to: datetime | None = Field(description="Last acquisition.")
+    completeness: int | None = Field(description="Highest tier completely filled.")
+    visibility: str
+    url: str | None = Field(description="The image's API URL (images only).")
+
+
+class FacetValueOut(_Output):
+    """A facet value among the hits and how many hits carry it."""
+
+    value: str
+    label: str
+    count: int
+
+
+class SearchPage(_Output):
+    """One page of search hits with the exact total and facet counts.
+
+    ``facets_counted`` < ``total``: the counts are of the most recent ``facets_counted`` hits.
     """
-    return _page(request, services.images(query), query)
+
+    query: str
+    total: int
+    hits: list[SearchHitOut]
+    facets: dict[str, list[FacetValueOut]]
+    facets_counted: int
+    next_cursor: str | None
+    next: str | None = Field(description="URL of the next page, or null on the last page.")
+    took_ms: float
+
+
+@router.get("/search", tags=["catalog"], responses=problems(422))
+def search(
+    request: Request, services: ServicesDep, query: Annotated[SearchQuery, Query()]
+) -> SearchPage:
+    """Search images, datasets and studies: full text, facets with counts, date ranges.
+
+    Ontology-aware: a term finds what lies below it (``method:"fluorescence microscopy"``
+    finds confocal and light-sheet images). Follow ``next`` for the following page; a query
+    that cannot be read is 422 with the position of the problem.
+    """
+    from imagesteward.search import search as run_search
+    from imagesteward.server._api_describe import _ontology
+
+    result = run_search(
+        services.resources.installation.catalog,
+        query.q,
+        ontology=_ontology(request, services),
+        limit=query.limit,
+        cursor=query.cursor,
+        facet_values=max(query.facets, 1),
+        with_facets=query.facets > 0,
+    )
+    root = root_of(request)
+    following = None
+    if result.next_cursor is not None:
+        params = {"q": query.q, "limit": str(query.limit), "facets": str(query.facets)}
+        path = request.url.path
+        if root and not path.startswith(f"{root}/"):
+            path = root + path
+        following = f"{path}?{urlencode({**params, 'cursor': result.next_cursor})}"
+    return SearchPage(
+        query=result.query,
+        total=result.total,
+        hits=[
+            SearchHitOut(
+                **{k: v for k, v in hit.as_json().items() if not k.startswith("acquired")},
+                acquired_from=hit.acquired_from,
+                acquired_to=hit.acquired_to,
+                url=f"{root}{API}/images/{hit.id}" if hit.kind == "image" else None,
+            )
+            for hit in result.hits
+        ],
+        facets={
+            name: [FacetValueOut(value=v.value, label=v.label, count=v.count) for v in values]
+            for name, values in result.facets.items()
+        },
+        facets_counted=result.facets_counted,
+        next_cursor=result.next_cursor,
+        next=following,
+        took_ms=round(result.took_ms, 1),
+    )
 
 
 @router.get("/images/{image}", tags=["catalog"], responses=problems(404))

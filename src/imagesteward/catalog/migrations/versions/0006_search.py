@@ -2,7 +2,8 @@
 
 ``search_entries`` holds what a result shows and filters on; ``search_facets`` holds the
 facet values (several per entry: an image has many fluorophores, a dataset many organisms),
-``search_terms`` the label of each distinct value.
+``search_terms`` the label of each distinct value, ``search_totals`` the count of each value
+per project, kind and visibility (facet counts of unconditional searches).
 The full-text index is each backend's own: an FTS5 table kept in step by triggers on
 SQLite, a GIN index over a ``tsvector`` expression on PostgreSQL.
 
@@ -67,6 +68,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_search_entries_project_id", "search_entries", ["project_id"])
     op.create_index("ix_search_entries_acquired_from", "search_entries", ["acquired_from"])
+    op.create_index("ix_search_entries_kind_acquired_to", "search_entries", ["kind", "acquired_to"])
     op.create_table(
         "search_facets",
         sa.Column("facet", sa.String(length=16), nullable=False),
@@ -91,6 +93,18 @@ def upgrade() -> None:
         sa.Column("label", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("facet", "value", name="pk_search_terms"),
     )
+    op.create_table(
+        "search_totals",
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("visibility", sa.String(length=16), nullable=False),
+        sa.Column("facet", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "project_id", "kind", "visibility", "facet", "value", name="pk_search_totals"
+        ),
+    )
     dialect = op.get_context().dialect.name
     for statement in SQLITE_TEXT_INDEX if dialect == "sqlite" else POSTGRESQL_TEXT_INDEX:
         op.execute(statement)
@@ -99,9 +113,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_context().dialect.name == "sqlite":
         op.execute("DROP TABLE search_text")  # drops its triggers' target; triggers go below
+    op.drop_table("search_totals")
     op.drop_table("search_terms")
     op.drop_index("ix_search_facets_entry_id_facet_value", table_name="search_facets")
     op.drop_table("search_facets")
+    op.drop_index("ix_search_entries_kind_acquired_to", table_name="search_entries")
     op.drop_index("ix_search_entries_acquired_from", table_name="search_entries")
     op.drop_index("ix_search_entries_project_id", table_name="search_entries")
     op.drop_table("search_entries")  # its triggers and the PostgreSQL text index go with it

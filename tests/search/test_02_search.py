@@ -1,0 +1,218 @@
+"""Searching a catalog on SQLite and PostgreSQL: text, facets, ontology, counts, pages, scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import ColumnElement
+
+from imagesteward import model
+from imagesteward.catalog import Catalog, ImageAnnotation
+from imagesteward.errors import SearchQueryError
+from imagesteward.ontology import OntologyIndex
+from imagesteward.search import SearchResult, search
+from tests.catalog.factories import confocal_image, fileset, widefield_image
+
+
+def light_sheet_image(name: str = "zebrafish heart beating") -> model.Image:
+    """A light-sheet time lapse (FBbi: light sheet fluorescence microscopy, below fluorescence)."""
+    image = widefield_image(name=name)
+    acquisition = image.acquisition
+    assert acquisition is not None
+    return image.model_copy(
+        update={
+            "acquisition": acquisition.model_copy(
+                update={
+                    "imaging_method": model.FBbiTerm(
+                        term_id="FBbi:00000369", label="light sheet fluorescence microscopy"
+                    ),
+                    "acquisition_date": datetime(2022, 3, 14, 10, 0),
+                    "microscope": model.Microscope(
+                        manufacturer="Carl Zeiss Microscopy", model="Lightsheet 7"
+                    ),
+                }
+            ),
+            "description": "cardiomyocytes labelled with mCherry",
+        }
+    )
+
+
+@pytest.fixture
+def filled(catalog: Catalog) -> Catalog:
+    """Two projects: a confocal HeLa dataset, a widefield yeast one, a light-sheet one."""
+    catalog.add_filesets(
+        [
+            fileset("hela/1.czi", images=[confocal_image(0, name="HeLa fixed, Hoechst/GFP")]),
+            fileset("hela/2.czi", images=[confocal_image(0, name="HeLa mitosis stack")]),
+            fileset("yeast/1.nd2", images=[widefield_image()], dataset="yeast budding"),
+        ]
+    )
+    catalog.add_fileset(
+        fileset("fish/1.czi", images=[light_sheet_image()], project="Heart", dataset="larvae")
+    )
+    return catalog
+
+
+def titles(result: SearchResult, kind: str = "image") -> list[str]:
+    return sorted(hit.title for hit in result.hits if hit.kind == kind)
+
+
+def counts(result: SearchResult, facet: str) -> dict[str, int]:
+    return {value.label: value.count for value in result.facets.get(facet, ())}
+
+
+def test_everything_with_exact_counts(filled: Catalog, ontology: OntologyIndex) -> None:
+    result = search(filled, "", ontology=ontology)
+    assert result.total == 4 + 3  # images, plus datasets "2024-06 HeLa", "yeast budding", "larvae"
+    assert counts(result, "kind") == {"image": 4, "dataset": 3}
+    assert counts(result, "project") == {"Mitosis": 5, "Heart": 2}
+    assert counts(result, "year") == {"2024": 3, "2023": 2, "2022": 2}
+    assert counts(result, "fluorophore") == {"Hoechst 33342": 3, "EGFP": 3}
+    assert counts(result, "visibility") == {"private": 7}
+    assert result.facets_counted == result.total
+
+
+def test_free_text_is_stemmed_and_phrases_keep_order(
+    filled: Catalog, ontology: OntologyIndex
+) -> None:
+    assert titles(search(filled, "cell", ontology=ontology)) == [
+        "HeLa fixed, Hoechst/GFP",
+        "HeLa mitosis stack",
+    ]  # "Fixed HeLa cells" in the description
+    assert titles(search(filled, '"tagged tubulin"', ontology=ontology)) == [
+        "HeLa fixed, Hoechst/GFP",
+        "HeLa mitosis stack",
+    ]
+    assert titles(search(filled, '"tubulin tagged"', ontology=ontology)) == []
+    assert titles(search(filled, "stac*", ontology=ontology)) == ["HeLa mitosis stack"]
+    assert titles(search(filled, "hela -stack", ontology=ontology)) == ["HeLa fixed, Hoechst/GFP"]
+    assert titles(search(filled, "mcherry heart", ontology=ontology)) == ["zebrafish heart beating"]
+
+
+def test_a_term_finds_what_lies_below_it(filled: Catalog, ontology: OntologyIndex) -> None:
+    below = ["HeLa fixed, Hoechst/GFP", "HeLa mitosis stack", "zebrafish heart beating"]
+    # Neither word is in any text: confocal and light sheet are below the term in FBbi.
+    assert titles(search(filled, "fluorescence microscopy", ontology=ontology)) == below
+    assert titles(search(filled, 'method:"fluorescence microscopy"', ontology=ontology)) == below
+    assert titles(search(filled, "method:FBbi:00000246", ontology=ontology)) == below
+    light = search(filled, "method:light-sheet", ontology=ontology)
+    assert titles(light) == []  # not a name of the term: matched against labels only
+    assert titles(search(filled, 'method:"light sheet"', ontology=ontology)) == [
+        "zebrafish heart beating"
+    ]
+    # Datasets carry their images' values, so they are found the same way.
+    assert titles(search(filled, "fluorescence microscopy", ontology=ontology), "dataset") == [
+        "2024-06 HeLa",
+        "larvae",
+    ]
+
+
+def test_facets_dates_and_their_counts(filled: Catalog, ontology: OntologyIndex) -> None:
+    found = search(filled, "instrument:nikon kind:image", ontology=ontology)
+    assert titles(found) == ["yeast time lapse"]
+    assert counts(found, "objective") == {"CFI Plan Apo λ 100x Oil": 1}
+    assert titles(search(filled, "fluorophore:EGFP -project:Heart", ontology=ontology)) == [
+        "HeLa fixed, Hoechst/GFP",
+        "HeLa mitosis stack",
+    ]
+    in_2024 = search(filled, "date:2024-06 kind:image", ontology=ontology)
+    assert in_2024.total == 2
+    assert counts(in_2024, "year") == {"2024": 2}
+    spanning = search(filled, "date:2022..2023 kind:dataset", ontology=ontology)
+    assert titles(spanning, "dataset") == ["larvae", "yeast budding"]
+
+
+def test_organism_comes_from_the_study_and_follows_changes(
+    filled: Catalog, ontology: OntologyIndex
+) -> None:
+    assert search(filled, "organism:mouse", ontology=ontology).total == 0
+    hela = search(filled, '"HeLa mitosis stack"', ontology=ontology).hits[0]
+    mouse = model.NCBITaxonTerm(term_id="NCBITaxon:10090", label="Mus musculus")
+    filled.save_study(
+        "Mitosis",
+        model.Study(
+            title="Spindles in mouse cells",
+            biosamples=[model.Biosample(identifier="m1", organism=mouse)],
+        ),
+        annotations=[ImageAnnotation(hela.id, {"biosample_ref": "m1"})],
+    )
+    found = search(filled, "organism:mouse", ontology=ontology)  # a synonym of Mus musculus
+    assert sorted((h.kind, h.title) for h in found.hits) == [
+        ("dataset", "2024-06 HeLa"),
+        ("image", "HeLa mitosis stack"),
+        ("study", "Spindles in mouse cells"),
+    ]
+    assert counts(found, "organism") == {"Mus musculus": 3}
+    # Annotating the image again moves it out; its dataset's values are derived again.
+    filled.annotate_images([ImageAnnotation(hela.id, {"biosample_ref": None})])
+    after = search(filled, "organism:NCBITaxon:10090", ontology=ontology)
+    assert [(h.kind, h.title) for h in after.hits] == [("study", "Spindles in mouse cells")]
+
+
+def test_rebuilding_gives_the_same_answers(filled: Catalog, ontology: OntologyIndex) -> None:
+    queries = ["", "fluorescence microscopy", "kind:dataset", "date:2023", "hela -stack"]
+
+    def answers() -> list[Any]:
+        found = []
+        for query in queries:
+            result = search(filled, query, ontology=ontology, facet_values=50)
+            found.append(
+                (
+                    result.total,
+                    sorted((h.kind, h.title) for h in result.hits),
+                    {name: sorted(counts(result, name).items()) for name in result.facets},
+                )
+            )
+        return found
+
+    before = answers()
+    assert filled.rebuild_search_index() == 4
+    assert answers() == before
+
+
+def test_pages_follow_the_cursor_and_counts_cover_all_hits(
+    filled: Catalog, ontology: OntologyIndex
+) -> None:
+    seen: list[tuple[str, int]] = []
+    result = search(filled, "", ontology=ontology, limit=3)
+    while True:
+        seen += [(hit.kind, hit.id) for hit in result.hits]
+        assert result.total == 7
+        if result.next_cursor is None:
+            break
+        result = search(filled, "", ontology=ontology, limit=3, cursor=result.next_cursor)
+    assert len(seen) == len(set(seen)) == 7
+    first = search(filled, "", ontology=ontology, limit=3)
+    with pytest.raises(SearchQueryError, match="belongs to another query"):
+        search(filled, "hela", ontology=ontology, cursor=first.next_cursor)
+    with pytest.raises(SearchQueryError, match="1 to 200 hits"):
+        search(filled, "", limit=0)
+
+
+Restriction = Callable[[Any], ColumnElement[bool]]
+
+
+@pytest.mark.parametrize(
+    "restrict",
+    [
+        lambda columns: columns.project_id == 1,
+        # dataset_id is not in search_totals: counted from the entries themselves.
+        lambda columns: (columns.project_id == 1) & columns.dataset_id.isnot(None),
+    ],
+    ids=["from-totals", "from-entries"],
+)
+def test_a_scope_limits_hits_total_and_every_count(
+    filled: Catalog, ontology: OntologyIndex, restrict: Restriction
+) -> None:
+    result = search(filled, "", ontology=ontology, restrict=restrict, facet_values=50)
+    assert {hit.project for hit in result.hits} == {"Mitosis"}
+    assert result.total == 5  # three images and two datasets of project Mitosis
+    assert counts(result, "project") == {"Mitosis": 5}
+    assert "Lightsheet 7" not in str(counts(result, "instrument"))
+    assert counts(result, "kind") == {"image": 3, "dataset": 2}
+    text = search(filled, "fluorescence microscopy", ontology=ontology, restrict=restrict)
+    assert titles(text) == ["HeLa fixed, Hoechst/GFP", "HeLa mitosis stack"]
+    assert counts(text, "project") == {"Mitosis": 3}
