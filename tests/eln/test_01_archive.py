@@ -195,9 +195,12 @@ def test_the_crate_root_is_found_by_its_metadata_file(tmp_path: Path) -> None:
         {"ro-crate-metadata.json": METADATA, "d/f.txt": b"1"},
         folder="export.eln/",
     )
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr("stray.txt", b"beside the crate folder")
     with open_archive(archive) as opened:
         assert opened.root == "export.eln/"
         assert sorted(opened.members) == ["d/f.txt", "ro-crate-metadata.json"]
+        assert opened.outside == ("stray.txt",)
 
 
 def test_a_document_without_the_ro_crate_context_is_not_a_crate(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ def _bomb(tmp_path: Path) -> Path:
 
 def test_cli_import(home: Path, tmp_path: Path) -> None:
     archive = write_eln(tmp_path / "rich.eln", rich_crate())
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr("stray.txt", b"beside the crate folder")
     result = runner.invoke(
         app, ["--home", str(home), "eln", "import", str(archive), "--project", "lab"]
     )
@@ -39,12 +42,14 @@ def test_cli_import(home: Path, tmp_path: Path) -> None:
     assert "files: 3 attached, 1 image" in out
     assert "Not mapped (4)" in out and "#old-scope" in out
     assert "wrong check digit" in out
+    assert "ignored 1 file(s) outside the crate's folder: stray.txt" in out
     again = runner.invoke(
         app, ["--home", str(home), "eln", "import", str(archive), "-p", "lab", "--json"]
     )
     assert again.exit_code == 0, again.output
     report = json.loads(again.output)
     assert report["merged"] is True
+    assert report["ignored"] == ["stray.txt"]
     assert {f["status"] for f in report["files"]} == {"image", "already catalogued"}
     assert {u["id"] for u in report["unmapped"]} >= {"#old-scope", "#lonely"}
 

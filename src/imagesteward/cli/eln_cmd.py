@@ -108,6 +108,11 @@ def _summary(result: ElnImport) -> None:
         for entity in result.unmapped:
             table.add_row(entity.entity_id, ", ".join(entity.types), entity.reason)
         out.print(table)
+    if result.ignored:
+        out.print(
+            f"[yellow]ignored[/] {len(result.ignored)} file(s) outside the crate's folder: "
+            + ", ".join(result.ignored)
+        )
     notes = [(m.entity_id, note) for m in result.mapped for note in m.notes]
     for entity_id, note in notes:
         out.print(f"[yellow]note[/] {entity_id}: {note}")

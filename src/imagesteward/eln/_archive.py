@@ -90,7 +90,12 @@ class CrateArchive:
     """An opened, checked ``.eln`` archive. Close it (or use ``with``)."""
 
     def __init__(
-        self, source: Path, zf: zipfile.ZipFile, root: str, members: dict[str, Member]
+        self,
+        source: Path,
+        zf: zipfile.ZipFile,
+        root: str,
+        members: dict[str, Member],
+        outside: tuple[str, ...] = (),
     ) -> None:
         self.source = source
         self._zip = zf
@@ -98,6 +103,8 @@ class CrateArchive:
         self.root = root
         #: Regular files inside the crate root, keyed by their path relative to it.
         self.members = members
+        #: Files of the zip outside the crate root (not part of the crate, never extracted).
+        self.outside = outside
 
     def __enter__(self) -> Self:
         return self
@@ -174,7 +181,12 @@ def open_archive(path: Path, limits: ArchiveLimits | None = None) -> CrateArchiv
             for info in infos
             if not info.is_dir() and info.filename.startswith(root)
         }
-        return CrateArchive(path, zf, root, members)
+        outside = tuple(
+            info.filename
+            for info in infos
+            if not info.is_dir() and not info.filename.startswith(root)
+        )
+        return CrateArchive(path, zf, root, members, outside)
     except BaseException:
         zf.close()
         raise

@@ -64,6 +64,8 @@ class ElnImport:
         Every file of the crate and what became of it.
     mapped, unmapped
         Every entity of the crate's graph: where it went, or why it could not be mapped.
+    ignored
+        Files of the zip outside the crate's folder: not part of the crate, not imported.
     dry_run
         Nothing was written.
     """
@@ -78,6 +80,7 @@ class ElnImport:
     files: list[AttachedFile] = field(default_factory=list)
     mapped: list[MappedEntity] = field(default_factory=list)
     unmapped: list[UnmappedEntity] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def count(self, status: str) -> int:
@@ -109,6 +112,7 @@ class ElnImport:
             "files": [f.as_json() for f in self.files],
             "mapped": [m.as_json() for m in self.mapped],
             "unmapped": [u.as_json() for u in self.unmapped],
+            "ignored": list(self.ignored),
         }
 
 
@@ -212,6 +216,7 @@ def _import(
             exported_by=plan.exported_by,
             mapped=plan.mapped,
             unmapped=plan.unmapped,
+            ignored=list(archive.outside),
             dry_run=dry_run,
         )
         study = checked_study(index, plan.study, project)

@@ -76,6 +76,7 @@ class ElnImportOut(BaseModel):
     files: list[ElnFileOut]
     mapped: list[ElnMappedOut]
     unmapped: list[ElnUnmappedOut]
+    ignored: list[str] = Field(description="Files of the zip outside the crate's folder.")
 
 
 def _responses() -> dict[int | str, dict[str, Any]]:
