@@ -25,14 +25,6 @@ from sqlalchemy.orm import Session
 
 from imagesteward import model
 from imagesteward.catalog._changes import FieldProblem, person_set_fields, record_changes
-from imagesteward.catalog._docpaths import (
-    PathError,
-    changed_leaves,
-    format_path,
-    get_at,
-    parse_path,
-    set_at,
-)
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._inputs import ImageInput
 from imagesteward.catalog._lookup import get_image
@@ -48,6 +40,14 @@ from imagesteward.catalog._tables import (
     StudyRow,
 )
 from imagesteward.errors import ImageStewardError, NotFoundError
+from imagesteward.model.paths import (
+    PathError,
+    changed_leaves,
+    format_path,
+    get_at,
+    parse_path,
+    set_at,
+)
 
 __all__ = ["AnnotatedImage", "ImageAnnotation", "annotate", "validation_problems"]
 

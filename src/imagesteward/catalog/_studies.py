@@ -28,10 +28,10 @@ from imagesteward.catalog._annotate import (
     validation_problems,
 )
 from imagesteward.catalog._changes import FieldProblem, record_changes
-from imagesteward.catalog._docpaths import changed_leaves
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._tables import DatasetRow, ImageRow, ProjectRow, StudyRow
 from imagesteward.errors import ConflictError, NotFoundError
+from imagesteward.model.paths import changed_leaves
 
 __all__ = ["StudyRecord", "get_study", "project_id", "save_study"]
 

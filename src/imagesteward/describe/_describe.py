@@ -17,11 +17,11 @@ import yaml
 
 from imagesteward import model
 from imagesteward.catalog import Catalog, FieldProblem, ImageAnnotation, ImageRecord, StudyRecord
-from imagesteward.catalog._docpaths import PathError, parse_path
 from imagesteward.describe._checks import check_document, check_value
 from imagesteward.describe._fields import resolve_path
 from imagesteward.describe._templates import Ask, get_template, missing_asks, prune
 from imagesteward.errors import MetadataValidationError
+from imagesteward.model.paths import PathError, parse_path
 from imagesteward.ontology import OntologyIndex
 
 __all__ = [

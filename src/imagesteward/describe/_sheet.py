@@ -19,11 +19,11 @@ from typing import Any
 
 from imagesteward import model
 from imagesteward.catalog import Catalog, FieldProblem, ImageAnnotation, ImageRecord
-from imagesteward.catalog._docpaths import PathError, get_at, parse_path
 from imagesteward.describe._describe import annotate_images
 from imagesteward.describe._fields import ontology_of, resolve_path
 from imagesteward.describe._project import project_images
 from imagesteward.errors import MetadataValidationError
+from imagesteward.model.paths import PathError, get_at, parse_path
 from imagesteward.model.tiers import slot_annotation, slot_tier
 from imagesteward.ontology import OntologyIndex
 

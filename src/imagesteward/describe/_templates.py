@@ -22,9 +22,9 @@ import yaml
 from pydantic import BaseModel
 
 from imagesteward import model
-from imagesteward.catalog._docpaths import PathError, get_at, parse_path
 from imagesteward.describe._fields import is_multivalued, nested_class, ontology_of, resolve_path
 from imagesteward.errors import NotFoundError
+from imagesteward.model.paths import PathError, get_at, parse_path
 from imagesteward.model.tiers import slot_tier
 from imagesteward.ontology import OntologyIndex
 
