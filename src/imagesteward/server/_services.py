@@ -13,6 +13,7 @@ import binascii
 import json
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,8 +128,26 @@ class Services:
         return records
 
     def instruments(self) -> list[InstrumentRecord]:
-        """Every instrument."""
-        return self._catalog.list_instruments()
+        """Every instrument, with the number of images acquired on it.
+
+        Under access control: only instruments with images the viewer may see, counting only
+        those (a count must not reveal what the viewer cannot list).
+        """
+        instruments = self._catalog.list_instruments()
+        if self.viewer.readable is None:
+            return instruments
+        counts: Counter[int | None] = Counter()
+        for dataset in self.datasets(None):
+            cursor: str | None = None
+            while True:
+                page = self._catalog.list_images(
+                    project=dataset.project, dataset=dataset.name, limit=_SCAN_PAGE, cursor=cursor
+                )
+                counts.update(image.instrument_id for image in page.items)
+                if page.next_cursor is None:
+                    break
+                cursor = page.next_cursor
+        return [replace(i, image_count=counts[i.id]) for i in instruments if counts[i.id]]
 
     def image(self, ref: str) -> ImageRecord:
         """An image by id, UUID or UUID prefix."""
