@@ -185,11 +185,10 @@ def derive_image(
 
 
 def _body(texts: Iterable[Any]) -> str:
-    seen: dict[str, None] = {}
-    for text in texts:
-        if isinstance(text, str) and text.strip():
-            seen.setdefault(" ".join(text.split()), None)
-    return "\n".join(seen)
+    """The distinct non-empty strings, one per line (the tokenizers ignore the spacing)."""
+    return "\n".join(
+        dict.fromkeys(t for t in texts if isinstance(t, str) and t and not t.isspace())
+    )
 
 
 def _dialect(connection: Connection) -> Any:

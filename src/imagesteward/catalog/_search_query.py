@@ -198,26 +198,28 @@ def _text_condition(connection: Connection, match: TextMatch) -> ColumnElement[b
         found = entry_id.in_(
             select(inner.c.id).where(_pg_document(inner).bool_op("@@")(_pg_query(match)))
         )
-    alternatives = [_carriers(alternative) for alternative in match.alternatives]
+    alternatives = [_carriers(connection, alternative) for alternative in match.alternatives]
     return or_(found, *alternatives) if alternatives else found
 
 
-def _carriers(facet: FacetFilter) -> ColumnElement[bool]:
-    """Entries carrying a value ``facet`` accepts (ignoring ``negate``)."""
-    accepted: list[ColumnElement[bool]] = []
-    if facet.values:
-        accepted.append(_FACETS.c.value.in_(facet.values))
+def _carriers(connection: Connection, facet: FacetFilter) -> ColumnElement[bool]:
+    """Entries carrying a value ``facet`` accepts (ignoring ``negate``).
+
+    Labels are resolved to values first, in the small ``search_terms`` table, so that the
+    condition on the large ``search_facets`` is a plain index lookup of known values.
+    """
+    values = set(facet.values)
     label = func.lower(_TERMS.c.label)
     named = [label == text.lower() for text in facet.labels]
     named += [label.contains(text.lower(), autoescape=True) for text in facet.contains]
     if named:
-        accepted.append(
-            _FACETS.c.value.in_(
+        values.update(
+            connection.execute(
                 select(_TERMS.c.value).where(_TERMS.c.facet == facet.facet, or_(*named))
-            )
+            ).scalars()
         )
     carriers = select(_FACETS.c.entry_id).where(
-        _FACETS.c.facet == facet.facet, or_(false(), *accepted)
+        _FACETS.c.facet == facet.facet, _FACETS.c.value.in_(sorted(values))
     )
     return _ENTRIES.c.id.in_(carriers)
 
@@ -254,7 +256,7 @@ def _conditions(
     conditions += [_text_condition(connection, match) for match in query.text]
     conditions += [~_text_condition(connection, match) for match in query.excluded_text]
     for facet in query.facets:
-        carried = _carriers(facet)
+        carried = _carriers(connection, facet)
         conditions.append(~carried if facet.negate else carried)
     if query.kinds:
         conditions.append(entries.kind.in_(query.kinds))
