@@ -49,13 +49,20 @@ def test_the_documented_policy_table_is_the_code() -> None:
 
 
 def test_every_access_command_is_documented() -> None:
+    from imagesteward.cli.access_cmd import reviewer_app
     from imagesteward.cli.user_cmd import group_app, token_app, user_app
 
     text = DOC.read_text(encoding="utf-8")
     commands = [
         f"steward {name} {command.name}"
-        for name, group in (("user", user_app), ("group", group_app), ("token", token_app))
+        for name, group in (
+            ("user", user_app),
+            ("group", group_app),
+            ("token", token_app),
+            ("reviewer-link", reviewer_app),
+        )
         for command in group.registered_commands
     ]
-    for command in [*commands, "steward audit", "steward release"]:
+    others = ["steward audit", "steward release", "steward visibility", "steward share"]
+    for command in [*commands, *others]:
         assert command in text, command

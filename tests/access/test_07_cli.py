@@ -77,3 +77,45 @@ def test_accounts_tokens_and_the_audit_log_from_the_command_line(home: Path) -> 
     assert steward(home, "audit", "--since", "yesterday")[0] == 2
     code, out, _ = steward(home, "release")
     assert (code, out.strip()) == (0, "no embargo has ended")
+
+
+def test_visibility_shares_and_reviewer_links_from_the_command_line(home: Path) -> None:
+    from imagesteward.catalog import open_catalog
+    from imagesteward.config import load_settings
+    from tests.catalog.factories import bare_image, fileset
+
+    catalog = open_catalog(load_settings(home).catalog_url)
+    catalog.add_fileset(fileset("a.tif", images=[bare_image()], project="Paper", dataset="fig1"))
+    catalog.dispose()
+    assert steward(home, "user", "add", "alice", "--no-password")[0] == 0
+    assert steward(home, "group", "add", "lab")[0] == 0
+
+    code, out, err = steward(home, "visibility", "Paper", "--owner", "alice", "--group", "lab")
+    assert code == 0, err
+    assert "project:Paper: private" in out
+    assert "owner alice, group lab" in out
+    code, out, err = steward(
+        home, "visibility", "Paper", "fig1", "--set", "embargoed", "--until", "2099-01-01"
+    )
+    assert code == 0, err
+    assert "dataset:Paper/fig1: embargoed until 2099-01-01 00:00:00 UTC" in out
+    code, _, err = steward(home, "visibility", "Paper", "--set", "embargoed")
+    assert code == 2
+    assert "needs an end" in err
+
+    assert (
+        "shared Paper/fig1 with user alice"
+        in steward(home, "share", "Paper", "fig1", "--user", "alice")[1]
+    )
+    assert "nothing to change" in steward(home, "share", "Paper", "fig1", "--user", "alice")[1]
+    assert "withdrew" in steward(home, "share", "Paper", "fig1", "--user", "alice", "--remove")[1]
+
+    code, secret, err = steward(home, "reviewer-link", "create", "Paper", "fig1", "--days", "30")
+    assert code == 0, err
+    assert secret.strip().startswith("isr_")
+    key_id = secret.strip().split("_")[1]
+    assert steward(home, "reviewer-link", "revoke", key_id)[0] == 0
+    actions = [
+        json.loads(line)["action"] for line in steward(home, "audit", "--jsonl")[1].splitlines()
+    ]
+    assert actions[-3:] == ["share.remove", "reviewer-link.create", "reviewer-link.revoke"]

@@ -5,6 +5,8 @@ at module level, so ``steward --help`` answers at once.
 """
 
 from imagesteward.cli import (
+    access_cmd,
+    audit_cmd,
     browse,
     catalog_admin,
     convert_cmd,
@@ -16,11 +18,14 @@ from imagesteward.cli import (
     search_cmd,
     serve_cmd,
     setup_cmd,
+    user_cmd,
 )
 from imagesteward.cli.app import app, main
 
 __all__ = [
+    "access_cmd",
     "app",
+    "audit_cmd",
     "browse",
     "catalog_admin",
     "convert_cmd",
@@ -33,4 +38,5 @@ __all__ = [
     "search_cmd",
     "serve_cmd",
     "setup_cmd",
+    "user_cmd",
 ]
