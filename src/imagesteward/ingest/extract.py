@@ -157,6 +157,7 @@ class MetadataReaders:
         self._threads = threads
         self._count = processes if processes and _picklable(registry) else 0
         self._readers = sorted({reader.name for reader in readers})
+        self._modules = sorted({m for reader in readers for m in getattr(reader, "modules", ())})
         # Guards the pool, which is replaced when one of its processes died.
         self._lock = threading.Lock()
         self._pool = self._start(self._count) if self._count else None
@@ -171,7 +172,10 @@ class MetadataReaders:
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["imagesteward.formats"])
+        # Imported once by the fork server (when this process first starts it), so that each
+        # worker forked from it starts with the readers' libraries loaded (about half a second
+        # of CPU per worker otherwise).
+        context.set_forkserver_preload(["imagesteward.formats", *self._modules])
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,

@@ -39,8 +39,14 @@ __all__ = ["BATCH_BYTES", "BATCH_FILESETS", "failure", "stream_ingest"]
 BATCH_FILESETS = 64
 #: ...unless they already amount to this many bytes (large files need no batching).
 BATCH_BYTES = 256 * 1024 * 1024
-#: Files read ahead per worker (thread or process).
+#: Files read ahead per worker (thread or process)...
 READ_AHEAD = 8
+#: ...or, while the files being read are small, up to this many in all: enough for the workers
+#: to go on reading while the calling thread commits a batch.
+READ_AHEAD_SMALL = 2 * BATCH_FILESETS
+#: "Small": the files being read ahead hold less than this many bytes together (a file's
+#: metadata is no bigger than the file, so this bounds the memory the window holds).
+READ_AHEAD_BYTES = 64 * 1024 * 1024
 #: Readers whose files name other files (companions); their candidates are read first.
 _CLAIMING_READERS = frozenset({"ome-xml"})
 
@@ -63,9 +69,11 @@ class _State:
     pool: ThreadPoolExecutor
     progress: IngestProgress
     outcomes: dict[Path, FileOutcome]
+    sizes: dict[Path, int]
     claimed: dict[Path, Path] = field(default_factory=dict)
     staging: deque[tuple[Extraction, Future[Ready]]] = field(default_factory=deque)
     batch: list[Ready] = field(default_factory=list)
+    batch_bytes: int = 0
 
 
 def stream_ingest(
@@ -79,9 +87,10 @@ def stream_ingest(
     outcomes: dict[Path, FileOutcome],
 ) -> None:
     """Ingest ``candidates``; every one ends with an entry in ``outcomes``."""
-    state = _State(installation, options, pool, progress, outcomes)
+    state = _State(installation, options, pool, progress, outcomes, {})
+    state.sizes.update((path, _disk_size(path)) for path in candidates)
     progress.phase("Reading metadata", len(candidates), "files")
-    progress.phase("Storing", sum(_disk_size(p) for p in candidates), "bytes")
+    progress.phase("Storing", sum(state.sizes.values()), "bytes")
     reports = _sniff(candidates, state)
     order = sorted(
         reports, key=lambda p: getattr(reports[p].chosen, "name", "") not in _CLAIMING_READERS
@@ -96,12 +105,17 @@ def stream_ingest(
         readers={id(r.chosen): r.chosen for r in reports.values() if r.chosen}.values(),
     )
 
+    window = [0]  # bytes of the files in ``reading``
+
     def read_ahead() -> None:
-        while len(reading) < READ_AHEAD * jobs:
+        while len(reading) < READ_AHEAD * jobs or (
+            len(reading) < READ_AHEAD_SMALL and window[0] < READ_AHEAD_BYTES
+        ):
             path = next(queue, None)
             if path is None:
                 return
             reading.append((path, readers.submit(path, reports[path])))
+            window[0] += state.sizes[path]
 
     try:
         with readers:
@@ -109,6 +123,7 @@ def stream_ingest(
             while reading or state.staging:
                 if reading and (reading[0][1].done() or not state.staging):
                     path, future = reading.popleft()
+                    window[0] -= state.sizes[path]
                     read_ahead()
                     _claim(path, future, state)
                 else:
@@ -154,7 +169,7 @@ def _claim(path: Path, future: Future[Extraction], state: _State) -> None:
         state.outcomes[path] = FileOutcome(
             path, Status.PART_OF, message=f"read as part of {owner.name}"
         )
-        progress.advance(_disk_size(path), "Storing")
+        progress.advance(state.sizes.get(path, 0), "Storing")
         return
     members = [member.resolve() for member in extraction.files]
     taken = [m for m in members[1:] if m in state.claimed]
@@ -190,7 +205,8 @@ def _collect_staged(state: _State) -> None:
         return
     state.progress.advance(ready.size, "Storing")
     state.batch.append(ready)
-    if len(state.batch) >= BATCH_FILESETS or sum(r.size for r in state.batch) >= BATCH_BYTES:
+    state.batch_bytes += ready.size
+    if len(state.batch) >= BATCH_FILESETS or state.batch_bytes >= BATCH_BYTES:
         _flush(state)
 
 
@@ -211,6 +227,7 @@ def _flush(state: _State) -> None:
         state.outcomes[ready.extraction.path] = done[ready.extraction.path]
         state.progress.outcome(done[ready.extraction.path])
     state.batch.clear()
+    state.batch_bytes = 0
 
 
 def _discard_unfinished(state: _State, reading: deque[tuple[Path, Future[Extraction]]]) -> None:
@@ -249,10 +266,11 @@ def _stage_copies(store: ObjectStore, paths: Sequence[Path]) -> list[StagedObjec
     staged: list[StagedObject] = []
     try:
         for path in paths:
-            # Complete OCFL objects, flushed here in the worker thread: the committing thread
-            # then only journals them and renames them into place (deferred sync).
+            # Complete OCFL objects, written here in the worker thread but not flushed: the
+            # committing thread journals a batch of them, flushes them all at once (one
+            # syncfs for many small objects) and renames them into place (deferred sync).
             stage = store.stage_tree if path.is_dir() else store.stage_file
-            staged.append(stage(path, complete=True))
+            staged.append(stage(path, complete=True, sync=False))
     except BaseException:
         _discard(store, staged)
         raise

@@ -4,21 +4,31 @@ Every change the store makes is a complete file or directory renamed into place,
 killed at any moment leaves either the old state or the new one. ``rename`` is only durable once
 the directory holding the new name has been fsynced, which is why the helpers here fsync the
 parent after each rename when asked to.
+
+Many small objects are flushed together with one ``syncfs(2)`` (:func:`flush_paths`): a
+staged OCFL object is about seven inodes (content, declaration, inventory, sidecar, three
+directories), and flushing them one by one cost 6.5 ms per object here (0.8 ms with eight
+threads), against 0.2 ms per object for one ``syncfs`` over a batch of 300. OSTree commits
+its objects the same way.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
+import platform
 import shutil
 import socket
 import stat
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import cast
 
 __all__ = [
+    "flush_paths",
     "freeze_dir",
     "fsync_dir",
     "fsync_files",
@@ -37,6 +47,10 @@ _FILE_READ_ONLY = 0o444
 _DIR_READ_ONLY = 0o555
 # Enough parallel fsyncs for the filesystem journal to commit them in groups; more buys nothing.
 _FSYNC_THREADS = 8
+# From this many paths on, one syncfs of the filesystem is cheaper than flushing each path.
+SYNCFS_MIN_PATHS = 32
+# syncfs only reports writeback errors (instead of always returning 0) since Linux 5.8.
+_SYNCFS_KERNEL = (5, 8)
 
 
 def staging_name(suffix: str = "") -> str:
@@ -96,6 +110,60 @@ def fsync_files(paths: Iterable[Path], *, concurrent: bool = True) -> None:
     with ThreadPoolExecutor(max_workers=min(_FSYNC_THREADS, len(todo))) as pool:
         for _ in pool.map(_fsync_file, todo):
             pass
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """The C library's ``syncfs`` where it can be trusted with durability, else ``None``."""
+    if platform.system() != "Linux":
+        return None
+    release = platform.release().split(".")
+    try:
+        if (int(release[0]), int(release[1].split("-")[0])) < _SYNCFS_KERNEL:
+            return None
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (ValueError, IndexError, OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return cast("Callable[[int], int]", function)
+
+
+def syncfs_available() -> bool:
+    """Whether :func:`flush_paths` can flush a whole filesystem with one ``syncfs``."""
+    return _syncfs() is not None
+
+
+def flush_paths(paths: Iterable[Path], count: int, *, filesystem: Path) -> None:
+    """Make ``paths`` (files and directories, all on ``filesystem``) durable, cheaply.
+
+    Parameters
+    ----------
+    paths
+        What must be durable; only enumerated when they are flushed one by one.
+    filesystem
+        Any directory on the filesystem holding them (the store root).
+    count
+        How many paths there are (an estimate will do: the caller need not enumerate them).
+        From :data:`SYNCFS_MIN_PATHS` on, one ``syncfs`` flushes everything dirty on that
+        filesystem, these paths included, and ``paths`` is never iterated.
+
+    Notes
+    -----
+    ``syncfs`` also waits for other programs' unflushed writes to the same filesystem, which
+    a few paths are not worth: below the threshold they are fsynced concurrently instead.
+    """
+    syncfs = _syncfs()
+    if syncfs is not None and count >= SYNCFS_MIN_PATHS:
+        fd = os.open(filesystem, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            if syncfs(fd) != 0:
+                code = ctypes.get_errno()
+                raise OSError(code, f"syncfs failed: {os.strerror(code)}", str(filesystem))
+        finally:
+            os.close(fd)
+        return
+    fsync_files(paths)
 
 
 def write_file(path: Path, data: bytes, *, fsync: bool, mode: int = 0o644) -> None:

@@ -19,11 +19,12 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from imagesteward.errors import StoreError
-from imagesteward.store._durable import fsync_files, make_removable, remove_tree
+from imagesteward.store._durable import flush_paths, fsync_files, make_removable, remove_tree
 from imagesteward.store._journal import Journal, to_json, utc_now
 from imagesteward.store._layout import StoreLayout
 from imagesteward.store._objects import Kind, StagedObject, StoredObject
@@ -39,6 +40,9 @@ from imagesteward.store._tree import tree_files
 __all__ = ["DEFAULT_USER", "StoreTransaction", "normalise_digest"]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+# Files and directories of a staged single-file object: content, declaration, inventory,
+# sidecar and three directories (the inventory copies in v1/ are hard links).
+_PATHS_PER_OBJECT = 7
 
 
 def normalise_digest(digest: str) -> str:
@@ -296,13 +300,13 @@ class StoreTransaction:
                 return
             if self._fsync:
                 # Journal first: every object about to appear must be known to recovery. Then
-                # the objects nobody flushed yet (staged without completing them).
-                fsync_files([self._journal.path])
-                fsync_files(
-                    path
-                    for obj_dir, _, synced in self._queued.values()
-                    if not synced
-                    for path in _tree(obj_dir)
+                # the objects nobody flushed yet (staged without completing them). A batch of
+                # small objects is flushed by one syncfs, which covers the journal too.
+                unsynced = [obj_dir for obj_dir, _, synced in self._queued.values() if not synced]
+                flush_paths(
+                    chain([self._journal.path], (p for d in unsynced for p in _tree(d))),
+                    1 + _PATHS_PER_OBJECT * len(unsynced),
+                    filesystem=self._layout.root,
                 )
             published = [
                 self._layout.publish(obj_dir, digest, fsync=False)
@@ -311,9 +315,13 @@ class StoreTransaction:
             if self._fsync:
                 # A rename changes two directories: the one the object left and the one it
                 # entered (new tuple directories also changed theirs). The renamed tree's own
-                # entries do not change, so nothing inside it needs flushing again.
+                # entries do not change; its top directory was made read-only after the
+                # rename, so it is flushed again.
                 parents = {t.parent for t in published} | {t.parent.parent for t in published}
-                fsync_files(sorted(parents | {self._layout.root, self._layout.staging}))
+                changed = sorted(
+                    parents | set(published) | {self._layout.root, self._layout.staging}
+                )
+                flush_paths(changed, len(changed), filesystem=self._layout.root)
             self._queued.clear()
 
     def finish(self, record: Mapping[str, Any]) -> None:
