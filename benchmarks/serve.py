@@ -64,7 +64,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -96,11 +96,11 @@ class _FallbackTiffReader:
     """
 
     # "module:attribute": the conversion re-opens the source by this name (SourceSpec).
-    name = "serve:_FallbackTiffReader"
-    title = "OME-TIFF (benchmark fallback)"
-    suffixes = (".ome.tif",)
-    library = "tifffile"
-    modules = ("tifffile",)
+    name: ClassVar[str] = "serve:_FallbackTiffReader"
+    title: ClassVar[str] = "OME-TIFF (benchmark fallback)"
+    suffixes: ClassVar[tuple[str, ...]] = (".ome.tif",)
+    library: ClassVar[str] = "tifffile"
+    modules: ClassVar[tuple[str, ...]] = ("tifffile",)
 
     def sniff(self, probe: Any) -> Any:
         from imagesteward.formats.reader import Verdict
@@ -109,7 +109,7 @@ class _FallbackTiffReader:
 
     def open(self, path: Path, context: Any) -> Any:
         sys.path.insert(0, str(HERE))
-        from convert import BenchTiffSource  # type: ignore[import-not-found]
+        from convert import BenchTiffSource
 
         return BenchTiffSource(path)
 
