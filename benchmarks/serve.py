@@ -718,7 +718,7 @@ def run_scenario(
         elif scenario in ("tiles-new", "png"):
             warm(server, chunk_warming_urls(served), 8, "chunks")
         elif scenario == "thumbs":
-            warm(server, thumbnail_urls(served), 3, "thumbnails")
+            warm(server, thumbnail_urls(served), 3, "thumbnails", passes=100)
     for count in connections:
         for server in taking:
             run[0] += 1
