@@ -10,11 +10,13 @@ in its own transaction, with ``remote`` saying from where it came.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from imagesteward.access import (
     Action,
@@ -33,6 +35,7 @@ from imagesteward.catalog._audit import AuditRecord
 from imagesteward.catalog._catalog import Catalog
 from imagesteward.catalog._lookup import MIN_UUID_PREFIX
 from imagesteward.catalog._records import ImageRecord
+from imagesteward.catalog._search_query import Restriction
 from imagesteward.catalog._sharing import ReviewerLinkRecord
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._visibility import AccessRecord, Located
@@ -559,6 +562,35 @@ class AccessCatalog:
             raise _visibility.not_found(project, dataset) from None
         name = project if dataset is None else f"{project}/{dataset}"
         _check(principal, rights, action, lambda: _visibility.not_found(project, dataset), name)
+
+    @staticmethod
+    def search_restriction(datasets: Iterable[int], projects: Iterable[int]) -> Restriction:
+        """The search index condition showing only ``datasets`` and ``projects``.
+
+        Entries of a dataset or an image follow their dataset; project-level entries
+        (studies) follow their project. The search applies it to hits, totals and every
+        facet count alike.
+        """
+        shown_datasets, shown_projects = sorted(datasets), sorted(projects)
+
+        def restrict(columns: ReadOnlyColumnCollection[str, Any]) -> ColumnElement[bool]:
+            return or_(
+                columns["dataset_id"].in_(shown_datasets),
+                and_(columns["dataset_id"].is_(None), columns["project_id"].in_(shown_projects)),
+            )
+
+        return restrict
+
+    def readable_projects(
+        self, principal: Principal, action: Action = Action.LIST, *, now: datetime | None = None
+    ) -> set[int]:
+        """Ids of the projects on which ``principal`` may perform ``action`` now.
+
+        Project-level search entries (studies) are restricted to these.
+        """
+        return self._read(
+            lambda s: _visibility.readable_projects(s, principal, now or utcnow(), action)
+        )
 
     def readable_datasets(
         self, principal: Principal, action: Action = Action.LIST, *, now: datetime | None = None

@@ -47,6 +47,7 @@ __all__ = [
     "not_found",
     "object_facts",
     "readable_datasets",
+    "readable_projects",
     "release_due",
     "release_on_event",
     "set_visibility",
@@ -399,4 +400,16 @@ def readable_datasets(
         dataset_id
         for dataset_id, facts in all_dataset_facts(session).items()
         if action in permitted(principal, facts, now)
+    }
+
+
+def readable_projects(
+    session: Session, principal: Principal, now: datetime, action: Action = Action.LIST
+) -> set[int]:
+    """Ids of the projects on which ``principal`` may perform ``action`` at ``now``."""
+    projects = session.execute(select(ProjectRow.id, ProjectRow.name)).all()
+    return {
+        pid
+        for pid, name in projects
+        if action in permitted(principal, object_facts(session, Located(pid, name)), now)
     }

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PRINCIPAL_KEY",
     "READABLE_KEY",
+    "READABLE_PROJECTS_KEY",
     "ROUTE_POLICY",
     "RouteRule",
     "app_routes",
@@ -56,6 +57,7 @@ __all__ = [
 #: Where the guard leaves the caller and, for listings, the datasets it may list (ASGI scope).
 PRINCIPAL_KEY = "imagesteward.principal"
 READABLE_KEY = "imagesteward.readable"
+READABLE_PROJECTS_KEY = "imagesteward.readable_projects"
 
 type Subject = Literal[
     "open", "admin", "listing", "image", "zarr", "original", "project", "dataset"
@@ -235,6 +237,9 @@ class _Guard:
             assert rule.action is not None
             scope[READABLE_KEY] = frozenset(
                 await anyio.to_thread.run_sync(access.readable_datasets, principal, rule.action)
+            )
+            scope[READABLE_PROJECTS_KEY] = frozenset(
+                await anyio.to_thread.run_sync(access.readable_projects, principal, rule.action)
             )
         elif rule.subject == "admin":
             require_facility_admin(principal)

@@ -157,6 +157,7 @@ def search(
         cursor=query.cursor,
         facet_values=max(query.facets, 1),
         with_facets=query.facets > 0,
+        restrict=services.search_restriction(),
     )
     root = root_of(request)
     following = None

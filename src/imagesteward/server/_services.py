@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         OriginalFileRecord,
         ProjectRecord,
         RenditionRecord,
+        Restriction,
     )
     from imagesteward.installation import Installation
     from imagesteward.render import TileRenderer
@@ -148,6 +149,16 @@ class Services:
                     break
                 cursor = page.next_cursor
         return [replace(i, image_count=counts[i.id]) for i in instruments if counts[i.id]]
+
+    def search_restriction(self) -> Restriction | None:
+        """The search condition showing only what the viewer may list (``None``: all)."""
+        if self.viewer.readable is None:
+            return None
+        from imagesteward.catalog import AccessCatalog
+
+        return AccessCatalog.search_restriction(
+            self.viewer.readable, self.viewer.readable_projects or frozenset()
+        )
 
     def image(self, ref: str) -> ImageRecord:
         """An image by id, UUID or UUID prefix."""

@@ -13,7 +13,11 @@ from starlette.requests import HTTPConnection
 
 from imagesteward.access import ANONYMOUS as ANONYMOUS_PRINCIPAL
 from imagesteward.access import Principal
-from imagesteward.server._access_control import PRINCIPAL_KEY, READABLE_KEY
+from imagesteward.server._access_control import (
+    PRINCIPAL_KEY,
+    READABLE_KEY,
+    READABLE_PROJECTS_KEY,
+)
 
 __all__ = ["ANONYMOUS", "Viewer", "current_viewer"]
 
@@ -31,11 +35,14 @@ class Viewer:
     readable
         For listings under access control: the datasets the caller may list (the service
         layer shows nothing else); ``None`` when nothing is restricted.
+    readable_projects
+        Likewise, the projects whose own entries (studies) the caller may list.
     """
 
     identity: str | None = None
     principal: Principal = ANONYMOUS_PRINCIPAL
     readable: frozenset[int] | None = None
+    readable_projects: frozenset[int] | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -58,4 +65,5 @@ async def current_viewer(connection: HTTPConnection) -> Viewer:
         identity=principal.username,
         principal=principal,
         readable=connection.scope.get(READABLE_KEY),
+        readable_projects=connection.scope.get(READABLE_PROJECTS_KEY),
     )
