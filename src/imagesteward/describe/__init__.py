@@ -30,6 +30,7 @@ from imagesteward.describe._describe import (
     annotate_images,
     describe_study,
     read_document,
+    refuse,
 )
 from imagesteward.describe._form import FormField, form_fields
 from imagesteward.describe._methods import MethodsText, dataset_methods, methods_text
@@ -70,6 +71,7 @@ __all__ = [
     "missing_asks",
     "project_completeness",
     "read_document",
+    "refuse",
     "resolve_term",
     "study_completeness",
     "template_form",

@@ -30,7 +30,7 @@ _NCBI_URI = re.compile(r"NCBITaxon_(\d+)$")
 
 def organism_term(index: OntologyIndex, value: Any) -> dict[str, str]:
     """An organism as a crate writes it (name, CURIE, OBO URI) as an NCBITaxon term."""
-    from imagesteward.describe._checks import resolve_term
+    from imagesteward.describe import resolve_term
 
     if isinstance(value, Mapping):
         value = value.get("@id") or value.get("name") or value
@@ -51,8 +51,7 @@ def checked_study(index: OntologyIndex, study: dict[str, Any], project: str) -> 
     from pydantic import ValidationError
 
     from imagesteward.catalog import FieldProblem
-    from imagesteward.describe._checks import check_document
-    from imagesteward.describe._describe import refuse
+    from imagesteward.describe import check_document, refuse
 
     checked, problems = check_document(index, model.Study, study, target="study")
     if not problems:
