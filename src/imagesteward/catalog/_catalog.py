@@ -23,6 +23,7 @@ from imagesteward.catalog import (
     _renditions,
     _search_index,
     _search_query,
+    _search_rebuild,
     _studies,
 )
 from imagesteward.catalog._annotate import ImageAnnotation
@@ -454,7 +455,7 @@ class Catalog:
         """Derive the whole search index again (one transaction); the images indexed."""
         writer = self._engine.execution_options(**{_engine.WRITE_OPTION: True})
         with self._database_errors(), writer.begin() as connection:
-            return _search_index.rebuild(connection)
+            return _search_rebuild.rebuild(connection)
 
     def metadata_changes(
         self, *, project: str | None = None, image: int | str | None = None, limit: int = 100

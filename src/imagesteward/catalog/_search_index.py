@@ -5,15 +5,13 @@ transaction, so the index never disagrees with the catalog a reader sees. Image 
 derived from the image row, its document and its project's study (the organism of an image
 is that of the study's biosample it names); a dataset's or a study's entry carries its own
 text plus the union of its images' facet values, so "confocal" finds the datasets that hold
-confocal images. Documents are read as JSON, never re-validated: indexing a million images
-must cost microseconds each, not a pydantic model each.
+confocal images. Derivation itself is in ``_search_derive``, a rebuild in ``_search_rebuild``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from itertools import batched
 from typing import Any
@@ -32,8 +30,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from imagesteward.catalog._engine import IN_BATCH
+from imagesteward.catalog._search_derive import (
+    Derived,
+    body,
+    derive_image,
+    group_entry,
+    instrument_label,
+    term,
+    words,
+)
 from imagesteward.catalog._search_tables import (
-    POSTGRESQL_TEXT_INDEX,
     SearchEntryRow,
     SearchFacetRow,
     SearchTermRow,
@@ -42,153 +48,29 @@ from imagesteward.catalog._search_tables import (
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._tables import DatasetRow, ImageRow, InstrumentRow, ProjectRow, StudyRow
 
-__all__ = ["DEFAULT_VISIBILITY", "Derived", "derive_image", "rebuild", "refresh"]
-
-#: Until the catalog records publication states, everything is private (owners only).
-DEFAULT_VISIBILITY = "private"
+__all__ = [
+    "CHUNK",
+    "ENTRIES",
+    "FACETS",
+    "TERMS",
+    "TOTALS",
+    "add_totals",
+    "dataset_entries",
+    "derive_images",
+    "entry_totals",
+    "refresh",
+    "study_entries",
+    "upsert_terms",
+]
 
 # Images read, derived and written per round: a few thousand keeps statements few and memory
 # small. Within SQLite's limit of 32766 bound parameters per statement.
-_CHUNK = 2000
+CHUNK = 2000
 
-_ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
-_FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
-_TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
-_TOTALS: Table = SearchTotalRow.__table__  # type: ignore[assignment]
-
-
-@dataclass(slots=True)
-class Derived:
-    """An entry ready to insert, its facet values and the labels of those values."""
-
-    entry: dict[str, Any]
-    facets: set[tuple[str, str]] = field(default_factory=set)
-    labels: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def widen(self, first: datetime | None, last: datetime | None) -> None:
-        """Stretch the entry's date span over ``first``..``last``."""
-        for name, when, keep in (("acquired_from", first, min), ("acquired_to", last, max)):
-            if when is not None:
-                known = self.entry.get(name)
-                self.entry[name] = when if known is None else keep(known, when)
-
-    def add(self, facet: str, value: str | None, label: str | None = None) -> None:
-        if not value:
-            return
-        self.facets.add((facet, value))
-        self.labels[facet, value] = label or value
-
-
-def _term(value: Any) -> tuple[str | None, str | None]:
-    """(term id, label) of an ontology term object (or a bare string) in a document."""
-    if isinstance(value, Mapping):
-        return value.get("term_id"), value.get("label")
-    if isinstance(value, str):
-        return value, value
-    return None, None
-
-
-def _words(value: Any) -> Iterator[str]:
-    """Every human-readable string inside a document value (labels, names, free text)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if key not in {"term_id", "image_ids", "orcid", "ror", "rrid", "pidinst", "doi"}:
-                yield from _words(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _words(item)
-
-
-def _by_identifier(items: Any, identifier: Any) -> Mapping[str, Any]:
-    for item in items or ():
-        if isinstance(item, Mapping) and item.get("identifier") == identifier:
-            return item
-    return {}
-
-
-def instrument_label(manufacturer: str | None, model: str | None, name: str | None) -> str:
-    """How an instrument is named in facets: its maker and model, then the facility's name."""
-    label = " ".join(part for part in (manufacturer, model) if part)
-    if name:
-        label = f"{label} ({name})" if label else name
-    return label or "unnamed instrument"
-
-
-def derive_image(
-    row: Mapping[str, Any],
-    *,
-    project: str,
-    study: Mapping[str, Any] | None,
-    instrument: str | None,
-    visibility: str = DEFAULT_VISIBILITY,
-) -> Derived:
-    """The entry of one image, from the values of its row and its dataset's.
-
-    ``row`` holds ``id``, ``name``, ``dataset_id``, ``project_id``, ``dataset``, ``document``,
-    ``acquisition_date``, ``imaging_method_id``, ``objective_model``,
-    ``objective_magnification``, ``objective_na`` and ``instrument_id``.
-    """
-    document: Mapping[str, Any] = row["document"] or {}
-    acquisition: Mapping[str, Any] = document.get("acquisition") or {}
-    title = row["name"] or document.get("name") or f"image {row['id']}"
-    derived = Derived(
-        {
-            "kind": "image",
-            "entity_id": row["id"],
-            "project_id": row["project_id"],
-            "dataset_id": row["dataset_id"],
-            "title": title,
-            "acquired_from": row["acquisition_date"],
-            "acquired_to": row["acquisition_date"],
-            "completeness": None,
-            "visibility": visibility,
-        }
-    )
-    derived.add("project", project)
-    if row["acquisition_date"] is not None:
-        derived.add("year", str(row["acquisition_date"].year))
-    method_id, method_label = _term(acquisition.get("imaging_method"))
-    derived.add("method", row["imaging_method_id"] or method_id, method_label)
-    if row["instrument_id"] is not None:
-        derived.add("instrument", str(row["instrument_id"]), instrument)
-    objective = row["objective_model"]
-    if objective is None and row["objective_magnification"] is not None:
-        na = row["objective_na"]
-        objective = f"{row['objective_magnification']:g}x" + (f"/{na:g}" if na else "")
-    derived.add("objective", objective)
-    texts = [
-        title,
-        document.get("description"),
-        row["dataset"],
-        project,
-        document.get("file_format"),
-    ]
-    texts += [acquisition.get("acquisition_mode"), instrument, objective, method_label]
-    for channel in document.get("channels") or ():
-        term_id, label = _term(channel.get("fluorophore"))
-        name = channel.get("fluorophore_name")
-        derived.add("fluorophore", term_id or name, label or name)
-        texts += [channel.get("name"), name, label]
-    study = study or {}
-    biosample = _by_identifier(study.get("biosamples"), document.get("biosample_ref"))
-    organism_id, organism_label = _term(biosample.get("organism"))
-    derived.add("organism", organism_id, organism_label)
-    specimen = _by_identifier(study.get("specimens"), document.get("specimen_ref"))
-    for label in specimen.get("labels") or ():
-        term_id, name = _term(label.get("fluorophore"))
-        derived.add("fluorophore", term_id, name)
-    texts += list(_words(biosample)) + list(_words(specimen))
-    derived.entry["body"] = _body(texts)
-    return derived
-
-
-def _body(texts: Iterable[Any]) -> str:
-    """The distinct non-empty strings, one per line (the tokenizers ignore the spacing)."""
-    return "\n".join(
-        dict.fromkeys(t for t in texts if isinstance(t, str) and t and not t.isspace())
-    )
+ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
+FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
+TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
+TOTALS: Table = SearchTotalRow.__table__  # type: ignore[assignment]
 
 
 def _dialect(connection: Connection) -> Any:
@@ -204,7 +86,7 @@ def _insert_entries(connection: Connection, derived: list[Derived]) -> None:
         return
     now = utcnow()
     rows = [{**item.entry, "indexed_at": now} for item in derived]
-    statement = insert(_ENTRIES).returning(_ENTRIES.c.entity_id, _ENTRIES.c.id)
+    statement = insert(ENTRIES).returning(ENTRIES.c.entity_id, ENTRIES.c.id)
     ids = {int(entity): int(entry) for entity, entry in connection.execute(statement, rows)}
     for item in derived:
         item.entry["id"] = ids[item.entry["entity_id"]]
@@ -225,23 +107,23 @@ def _insert_facets(
     ]
     if not rows:
         return set()
-    statement = _dialect(connection).insert(_FACETS)
+    statement = _dialect(connection).insert(FACETS)
     if not merge:
         connection.execute(statement, rows)
         return set()
     added = statement.on_conflict_do_nothing().returning(
-        _FACETS.c.facet, _FACETS.c.value, _FACETS.c.entry_id
+        FACETS.c.facet, FACETS.c.value, FACETS.c.entry_id
     )
     return {(f, v, int(e)) for f, v, e in connection.execute(added, rows)}
 
 
-def _upsert_terms(connection: Connection, derived: Iterable[Derived]) -> None:
+def upsert_terms(connection: Connection, derived: Iterable[Derived]) -> None:
     labels: dict[tuple[str, str], str] = {}
     for item in derived:
         labels.update(item.labels)
     if not labels:
         return
-    upsert = _dialect(connection).insert(_TERMS)
+    upsert = _dialect(connection).insert(TERMS)
     connection.execute(
         upsert.on_conflict_do_update(
             index_elements=["facet", "value"], set_={"label": upsert.excluded.label}
@@ -253,7 +135,7 @@ def _upsert_terms(connection: Connection, derived: Iterable[Derived]) -> None:
 type _TotalKey = tuple[int, str, str, str, str]
 
 
-def _entry_totals(derived: Iterable[Derived]) -> Counter[_TotalKey]:
+def entry_totals(derived: Iterable[Derived]) -> Counter[_TotalKey]:
     """What new entries add to ``search_totals``: themselves, their values, their scores."""
     totals: Counter[_TotalKey] = Counter()
     for item in derived:
@@ -267,7 +149,7 @@ def _entry_totals(derived: Iterable[Derived]) -> Counter[_TotalKey]:
     return totals
 
 
-def _add_totals(connection: Connection, totals: Counter[_TotalKey]) -> None:
+def add_totals(connection: Connection, totals: Counter[_TotalKey]) -> None:
     """Add (or, negative, take away) counts in ``search_totals``; one statement."""
     rows = [
         {"project_id": p, "kind": k, "visibility": v, "facet": f, "value": x, "count": n}
@@ -276,11 +158,11 @@ def _add_totals(connection: Connection, totals: Counter[_TotalKey]) -> None:
     ]
     if not rows:
         return
-    upsert = _dialect(connection).insert(_TOTALS)
+    upsert = _dialect(connection).insert(TOTALS)
     connection.execute(
         upsert.on_conflict_do_update(
             index_elements=["project_id", "kind", "visibility", "facet", "value"],
-            set_={"count": _TOTALS.c["count"] + upsert.excluded["count"]},
+            set_={"count": TOTALS.c["count"] + upsert.excluded["count"]},
         ),
         rows,
     )
@@ -290,22 +172,22 @@ def _write(connection: Connection, derived: list[Derived]) -> None:
     """Insert entries of ONE kind with their facet values, labels and totals."""
     _insert_entries(connection, derived)
     _insert_facets(connection, derived, merge=False)
-    _upsert_terms(connection, derived)
-    _add_totals(connection, _entry_totals(derived))
+    upsert_terms(connection, derived)
+    add_totals(connection, entry_totals(derived))
 
 
 def _remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> None:
     """Delete entries with their facet values, taking them out of the totals."""
-    entries = _ENTRIES.c
+    entries = ENTRIES.c
     for chunk in batched(entity_ids, IN_BATCH):
         chosen = (entries.kind == kind) & entries.entity_id.in_(chunk)
         group = (entries.project_id, entries.kind, entries.visibility)
         totals: Counter[_TotalKey] = Counter()
         counted = (
-            select(*group, _FACETS.c.facet, _FACETS.c.value, func.count())
-            .join(_FACETS, _FACETS.c.entry_id == entries.id)
+            select(*group, FACETS.c.facet, FACETS.c.value, func.count())
+            .join(FACETS, FACETS.c.entry_id == entries.id)
             .where(chosen)
-            .group_by(*group, _FACETS.c.facet, _FACETS.c.value)
+            .group_by(*group, FACETS.c.facet, FACETS.c.value)
         )
         for project, kind_, visibility, facet, value, count in connection.execute(counted):
             totals[(project, kind_, visibility, facet, value)] -= count
@@ -321,15 +203,15 @@ def _remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> N
         if not totals:
             continue
         ids = select(entries.id).where(chosen)
-        connection.execute(delete(_FACETS).where(_FACETS.c.entry_id.in_(ids)))
-        connection.execute(delete(_ENTRIES).where(chosen))
-        _add_totals(connection, totals)
-        connection.execute(delete(_TOTALS).where(_TOTALS.c["count"] <= 0))
+        connection.execute(delete(FACETS).where(FACETS.c.entry_id.in_(ids)))
+        connection.execute(delete(ENTRIES).where(chosen))
+        add_totals(connection, totals)
+        connection.execute(delete(TOTALS).where(TOTALS.c["count"] <= 0))
 
 
 def _studies(connection: Connection, project_ids: Collection[int]) -> dict[int, Any]:
     """Study documents by project, with their entry ids (``None`` while not indexed)."""
-    entry = _ENTRIES.alias("study_entry")
+    entry = ENTRIES.alias("study_entry")
     rows = connection.execute(
         select(
             StudyRow.project_id,
@@ -346,7 +228,7 @@ def _studies(connection: Connection, project_ids: Collection[int]) -> dict[int, 
 
 
 def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapping[str, Any]]:
-    dataset_entry = _ENTRIES.alias("dataset_entry")
+    dataset_entry = ENTRIES.alias("dataset_entry")
     statement = (
         select(
             ImageRow.id,
@@ -383,7 +265,7 @@ def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapp
     return [dict(row) for row in connection.execute(statement).mappings()]
 
 
-def _derive_images(
+def derive_images(
     connection: Connection, image_ids: Collection[int]
 ) -> tuple[list[Derived], dict[tuple[str, int], Derived]]:
     """Image entries, and the dataset and study entries above them that exist already."""
@@ -430,10 +312,10 @@ def _index_images(
 ) -> list[Derived]:
     """(Re)index images (``fresh``: they have no entries yet); what was written."""
     written: list[Derived] = []
-    for chunk in batched(sorted(image_ids), _CHUNK):
+    for chunk in batched(sorted(image_ids), CHUNK):
         if not fresh:
             _remove(connection, "image", chunk)
-        derived, _ = _derive_images(connection, chunk)
+        derived, _ = derive_images(connection, chunk)
         _write(connection, derived)
         written += derived
     return written
@@ -445,8 +327,8 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
     Datasets and studies only grow here, so a batch costs the same few statements
     whatever its size: no dataset is derived again from all its images.
     """
-    for chunk in batched(sorted(image_ids), _CHUNK):
-        images, groups = _derive_images(connection, chunk)
+    for chunk in batched(sorted(image_ids), CHUNK):
+        images, groups = derive_images(connection, chunk)
         _insert_entries(connection, images)
         fresh = _new_datasets(connection, images, groups)
         grown = [*groups.values(), *fresh]
@@ -457,15 +339,15 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                     group.facets |= item.facets
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
         added = _insert_facets(connection, [*images, *grown], merge=True)
-        _upsert_terms(connection, [*images, *fresh])
-        totals = _entry_totals([*images, *fresh])
+        upsert_terms(connection, [*images, *fresh])
+        totals = entry_totals([*images, *fresh])
         fresh_ids = {item.entry["id"] for item in [*images, *fresh]}
         by_id = {group.entry["id"]: group.entry for group in groups.values()}
         for facet, value, entry_id in added:
             if entry_id not in fresh_ids:  # a value new to an existing dataset or study
                 entry = by_id[entry_id]
                 totals[(entry["project_id"], entry["kind"], entry["visibility"], facet, value)] += 1
-        _add_totals(connection, totals)
+        add_totals(connection, totals)
         _widen_dates(connection, list(groups.values()))
 
 
@@ -478,7 +360,7 @@ def _new_datasets(
     }
     if not missing:
         return []
-    derived = {row.entry["entity_id"]: row for row in _dataset_entries(connection, missing)}
+    derived = {row.entry["entity_id"]: row for row in dataset_entries(connection, missing)}
     for item in images:
         dataset = derived.get(item.entry["dataset_id"])
         if dataset is not None:
@@ -490,16 +372,14 @@ def _new_datasets(
 
 def _union(connection: Connection, condition: Any) -> tuple[Derived, Any, Any]:
     """Facet values, labels and date span of the image entries matching ``condition``."""
-    image = _ENTRIES.alias("image")
+    image = ENTRIES.alias("image")
     union = Derived({})
     rows = connection.execute(
-        select(_FACETS.c.facet, _FACETS.c.value, _TERMS.c.label)
+        select(FACETS.c.facet, FACETS.c.value, TERMS.c.label)
         .distinct()
         .select_from(image)
-        .join(_FACETS, _FACETS.c.entry_id == image.c.id)
-        .outerjoin(
-            _TERMS, (_TERMS.c.facet == _FACETS.c.facet) & (_TERMS.c.value == _FACETS.c.value)
-        )
+        .join(FACETS, FACETS.c.entry_id == image.c.id)
+        .outerjoin(TERMS, (TERMS.c.facet == FACETS.c.facet) & (TERMS.c.value == FACETS.c.value))
         .where(image.c.kind == "image", condition(image))
     )
     for facet, value, label in rows:
@@ -514,7 +394,7 @@ def _union(connection: Connection, condition: Any) -> tuple[Derived, Any, Any]:
     return union, first, last
 
 
-def _dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> list[Derived]:
+def dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> list[Derived]:
     """Dataset entries from the datasets' own fields, without their images' facets."""
     rows = connection.execute(
         select(
@@ -529,8 +409,8 @@ def _dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> li
     ).mappings()
     derived = []
     for row in rows:
-        entry = _group_entry("dataset", row["id"], row["project_id"], row["id"], row["name"])
-        entry["body"] = _body([row["name"], row["description"], row["project"]])
+        entry = group_entry("dataset", row["id"], row["project_id"], row["id"], row["name"])
+        entry["body"] = body([row["name"], row["description"], row["project"]])
         item = Derived(entry)
         item.add("project", row["project"])
         derived.append(item)
@@ -538,7 +418,7 @@ def _dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> li
 
 
 def _index_datasets(connection: Connection, dataset_ids: Collection[int]) -> None:
-    derived = _dataset_entries(connection, dataset_ids)
+    derived = dataset_entries(connection, dataset_ids)
     for item in derived:
         dataset = item.entry["entity_id"]
         union, first, last = _union(connection, lambda e, d=dataset: e.c.dataset_id == d)
@@ -548,7 +428,7 @@ def _index_datasets(connection: Connection, dataset_ids: Collection[int]) -> Non
     _write(connection, derived)
 
 
-def _study_entries(connection: Connection, project_ids: Collection[int]) -> list[Derived]:
+def study_entries(connection: Connection, project_ids: Collection[int]) -> list[Derived]:
     """Study entries from the studies' own documents, without their images' facets."""
     rows = connection.execute(
         select(
@@ -564,19 +444,19 @@ def _study_entries(connection: Connection, project_ids: Collection[int]) -> list
     derived = []
     for row in rows:
         document = row["document"] or {}
-        item = Derived(_group_entry("study", row["id"], row["project_id"], None, row["title"]))
+        item = Derived(group_entry("study", row["id"], row["project_id"], None, row["title"]))
         item.add("project", row["project"])
         for biosample in document.get("biosamples") or ():
-            item.add("organism", *_term(biosample.get("organism")))
+            item.add("organism", *term(biosample.get("organism")))
         for component in document.get("study_components") or ():
-            item.add("method", *_term(component.get("imaging_method")))
-        item.entry["body"] = _body([row["title"], row["project"], *_words(document)])
+            item.add("method", *term(component.get("imaging_method")))
+        item.entry["body"] = body([row["title"], row["project"], *words(document)])
         derived.append(item)
     return derived
 
 
 def _index_studies(connection: Connection, project_ids: Collection[int]) -> None:
-    derived = _study_entries(connection, project_ids)
+    derived = study_entries(connection, project_ids)
     for item in derived:
         project = item.entry["project_id"]
         union, first, last = _union(connection, lambda e, p=project: e.c.project_id == p)
@@ -585,22 +465,6 @@ def _index_studies(connection: Connection, project_ids: Collection[int]) -> None
         item.widen(first, last)
     _remove(connection, "study", [item.entry["entity_id"] for item in derived])
     _write(connection, derived)
-
-
-def _group_entry(
-    kind: str, entity_id: int, project_id: int, dataset_id: int | None, title: str
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "entity_id": entity_id,
-        "project_id": project_id,
-        "dataset_id": dataset_id,
-        "title": title,
-        "acquired_from": None,
-        "acquired_to": None,
-        "completeness": None,
-        "visibility": DEFAULT_VISIBILITY,
-    }
 
 
 def refresh(
@@ -664,11 +528,11 @@ def _widen_dates(connection: Connection, groups: list[Derived]) -> None:
     ]
     if not spans:
         return
-    entries = _ENTRIES.c
+    entries = ENTRIES.c
     first: Any = bindparam("first")
     last: Any = bindparam("last")
     statement = (
-        update(_ENTRIES)
+        update(ENTRIES)
         .where(entries.id == bindparam("entry"))
         .values(
             acquired_from=case(
@@ -682,104 +546,3 @@ def _widen_dates(connection: Connection, groups: list[Derived]) -> None:
         )
     )
     connection.execute(statement, spans)
-
-
-def rebuild(connection: Connection) -> int:
-    """Throw the whole index away and derive it again; the number of images indexed.
-
-    Entries get their ids here and go in by COPY on PostgreSQL (whose text index is built
-    once at the end) and by prepared multi-row INSERTs on SQLite. Datasets and studies take
-    the union of their images' values as the images stream by, so nothing is read twice.
-    """
-    postgresql = connection.dialect.name == "postgresql"
-    if postgresql:
-        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_entries_text")
-    for table in (_FACETS, _ENTRIES, _TERMS, _TOTALS):
-        connection.execute(delete(table))
-    writer = _BulkWriter(connection)
-    datasets: dict[int, Derived] = {}
-    projects: dict[int, Derived] = {}
-    last, count = 0, 0
-    while True:
-        ids = (
-            connection.execute(
-                select(ImageRow.id).where(ImageRow.id > last).order_by(ImageRow.id).limit(_CHUNK)
-            )
-            .scalars()
-            .all()
-        )
-        if not ids:
-            break
-        images, _ = _derive_images(connection, ids)
-        writer.write(images)
-        for item in images:
-            for groups, key in ((datasets, "dataset_id"), (projects, "project_id")):
-                group = groups.setdefault(item.entry[key], Derived({}))
-                group.facets |= item.facets
-                group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
-        last, count = ids[-1], count + len(ids)
-    all_datasets = connection.execute(select(DatasetRow.id)).scalars().all()
-    all_projects = connection.execute(select(ProjectRow.id)).scalars().all()
-    dataset_entries = [
-        e for chunk in batched(all_datasets, IN_BATCH) for e in _dataset_entries(connection, chunk)
-    ]
-    study_entries = [
-        e for chunk in batched(all_projects, IN_BATCH) for e in _study_entries(connection, chunk)
-    ]
-    for made, grown, key in (
-        (dataset_entries, datasets, "entity_id"),
-        (study_entries, projects, "project_id"),
-    ):
-        for item in made:
-            union = grown.get(item.entry[key])
-            if union is not None:
-                item.facets |= union.facets
-                item.widen(union.entry.get("acquired_from"), union.entry.get("acquired_to"))
-        writer.write(made)
-    if postgresql:
-        connection.exec_driver_sql(POSTGRESQL_TEXT_INDEX)
-        connection.exec_driver_sql(
-            "SELECT setval(pg_get_serial_sequence('search_entries', 'id'), "
-            "(SELECT coalesce(max(id), 0) + 1 FROM search_entries), false)"
-        )
-    return count
-
-
-class _BulkWriter:
-    """Writes entries into an empty index, numbering them itself."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        self._next = 1
-        self._copy = connection.dialect.name == "postgresql"
-
-    def write(self, derived: list[Derived]) -> None:
-        if not derived:
-            return
-        now = utcnow()
-        for item in derived:
-            item.entry["id"] = self._next
-            self._next += 1
-        entries = [{**item.entry, "indexed_at": now} for item in derived]
-        facets = [
-            {"facet": facet, "value": value, "entry_id": item.entry["id"]}
-            for item in derived
-            for facet, value in item.facets
-        ]
-        for table, rows in ((_ENTRIES, entries), (_FACETS, facets)):
-            if not rows:
-                continue
-            if self._copy:
-                self._copy_rows(table, rows)
-            else:
-                self._connection.execute(insert(table), rows)
-        _upsert_terms(self._connection, derived)
-        _add_totals(self._connection, _entry_totals(derived))
-
-    def _copy_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        columns = list(rows[0])
-        raw: Any = self._connection.connection.driver_connection
-        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([row[column] for column in columns])

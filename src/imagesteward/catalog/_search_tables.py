@@ -1,7 +1,7 @@
 """The search index's tables: one entry per image, dataset and study, and its facet values.
 
 The index is derived data: every entry can be rebuilt from the catalog's own tables
-(:func:`imagesteward.catalog._search_index.rebuild`). It is kept in step inside the same
+(:func:`imagesteward.catalog._search_rebuild.rebuild`). It is kept in step inside the same
 transaction as each write that changes what it derives from.
 
 The full-text part is each backend's own and so is not an ORM table: an FTS5 table
