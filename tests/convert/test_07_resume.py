@@ -118,7 +118,7 @@ def test_resume_after_an_error_skips_completed_regions(tmp_path: Path) -> None:
 
     target = tmp_path / "again.ome.zarr"
     failing = FailingSource("CYX", (2, 2048, 3072))
-    failing.fail_after = 6  # the codec sample, then five regions
+    failing.fail_after = 7  # the codec samples (one per channel), then five regions
     with pytest.raises(Exception, match="network went away"):
         to_ome_zarr(failing, target, options)
     assert not target.exists() and Path(f"{target}.partial").is_dir()

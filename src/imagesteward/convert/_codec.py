@@ -156,16 +156,17 @@ def encode_shard(
 BITSHUFFLE_GAIN = 0.05
 
 
-def choose_shuffle(sample: np.ndarray, codec: CodecSpec) -> str:
-    """Byte- (or no) shuffle, unless bit-shuffle compresses ``sample`` 5 % smaller."""
+def choose_shuffle(samples: np.ndarray | Sequence[np.ndarray], codec: CodecSpec) -> str:
+    """Byte- (or no) shuffle, unless bit-shuffle compresses the samples 5 % smaller."""
     if codec.compressor == "none":
         return "noshuffle"
-    if sample.dtype.itemsize == 1:
+    chunks = [samples] if isinstance(samples, np.ndarray) else list(samples)
+    if chunks[0].dtype.itemsize == 1:
         candidates = ("noshuffle", "bitshuffle")
     else:
         candidates = ("shuffle", "bitshuffle")
     sizes = {
-        name: len(CodecSpec(codec.compressor, codec.clevel, name).encode(sample))
+        name: sum(len(CodecSpec(codec.compressor, codec.clevel, name).encode(c)) for c in chunks)
         for name in candidates
     }
     first, second = candidates

@@ -208,7 +208,7 @@ def _series_plan(
         codec = CodecSpec(
             codec.compressor,
             codec.clevel,
-            choose_shuffle(_sample(source, index, axes, levels[0]), codec),
+            choose_shuffle(_samples(source, index, axes, levels[0]), codec),
         )
     return SeriesPlan(
         position,
@@ -224,20 +224,32 @@ def _series_plan(
     )
 
 
-def _sample(source: ImageSource, index: int, axes: AxisMap, level: Level) -> Any:
-    """One chunk from the middle of the first channel, for measuring the codec."""
-    box = []
-    for axis, size, chunk in zip(axes.axes, level.shape, level.chunks, strict=True):
-        if axis == "t":
-            box.append((0, 1))
-        elif axis == "c":
-            box.append((0, axes.block))
-        else:
-            start = (size // 2) // chunk * chunk
-            box.append((start, min(start + chunk, size)))
-    selection = axes.source_selection(tuple(box))
-    block = axes.to_output(source.read(index, selection, 0), selection)
-    return block.reshape(-1, *block.shape[-len(axes.spatial) :])[0]
+#: Channels whose middle chunk is sampled for the shuffle measurement: one chunk misleads (on
+#: the benchmark's 5-D input the first channel's middle chunk says bit-shuffle saves 21 %, the
+#: whole image 2 %).
+_SAMPLED_CHANNELS = 4
+
+
+def _samples(source: ImageSource, index: int, axes: AxisMap, level: Level) -> list[Any]:
+    """The middle chunk of up to four evenly spaced channels, for measuring the codec."""
+    channels = level.shape[axes.axes.index("c")] if "c" in axes.axes else 1
+    blocks = max(1, channels // max(1, axes.block))
+    picked = sorted({b * blocks // _SAMPLED_CHANNELS for b in range(_SAMPLED_CHANNELS)})
+    samples = []
+    for block in (b for b in picked if b < blocks):
+        box = []
+        for axis, size, chunk in zip(axes.axes, level.shape, level.chunks, strict=True):
+            if axis == "t":
+                box.append((0, 1))
+            elif axis == "c":
+                box.append((block * axes.block, (block + 1) * axes.block))
+            else:
+                start = (size // 2) // chunk * chunk
+                box.append((start, min(start + chunk, size)))
+        selection = axes.source_selection(tuple(box))
+        data = axes.to_output(source.read(index, selection, 0), selection)
+        samples.append(data.reshape(-1, *data.shape[-len(axes.spatial) :])[0])
+    return samples
 
 
 def source_fingerprint(source: ImageSource, series: Sequence[int]) -> dict[str, Any]:
