@@ -359,6 +359,17 @@ def test_ome_xml_claiming_a_huge_image_is_implausible(tmp_path: Path) -> None:
         _ = source.series
 
 
+def test_many_small_planes_in_one_ome_tiff_are_plausible(tmp_path: Path) -> None:
+    """The TIFF holding its own OME-XML counts as bytes present (the XML alone is ~1 KB)."""
+    path = tmp_path / "stack.ome.tif"
+    data = np.arange(3 * 100 * 4 * 4, dtype="uint16").reshape(3, 100, 4, 4)
+    tifffile.imwrite(path, data, ome=True, photometric="minisblack", metadata={"axes": "CZYX"})
+    with _open(path) as source:
+        (series,) = source.series
+        assert series.structure.size("C") == 3 and series.structure.size("Z") == 100
+        assert np.array_equal(source.read(0, {"C": 2, "Z": 99}).squeeze(), data[2, 99])
+
+
 def test_ifd_disagreeing_with_the_xml_is_corrupt(tmp_path: Path) -> None:
     own = _urn()
     ome = om.OME(

@@ -217,8 +217,12 @@ class OmeSource(SourceBase):
 
     def _check_sizes(self, blocks: list[list[tuple[ome.TiffData, Path | None, str]]]) -> None:
         """Refuse headers claiming far more pixels (or planes) than the files hold."""
-        actual = len(self._xml) + sum(
-            f.stat().st_size for f in {*self._files} if f.is_file() and f != self._xml_path
+        # The XML counts once: inside its TIFF (embedded) or as its companion file's bytes.
+        embedded = self._host is not None and self._xml_path == self.path
+        actual = (0 if embedded else len(self._xml)) + sum(
+            f.stat().st_size
+            for f in {*self._files}
+            if f.is_file() and (embedded or f != self._xml_path)
         )
         declared = 0
         for image, layout, resolved in zip(self._ome.images, self._layouts, blocks, strict=True):
