@@ -30,6 +30,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    exists,
     false,
     func,
     literal_column,
@@ -37,8 +38,10 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from imagesteward.catalog._search_tables import (
@@ -178,11 +181,11 @@ def _sqlite_match(match: TextMatch) -> str:
     return " AND ".join(parts)
 
 
-def _text_condition(connection: Connection, match: TextMatch) -> ColumnElement[bool]:
-    entry_id = _ENTRIES.c.id
+def _text_ids(connection: Connection, match: TextMatch) -> Select[Any]:
+    """The ids of the entries whose text matches (FTS5 on SQLite, the GIN index otherwise)."""
     if connection.dialect.name == "sqlite":
-        found = entry_id.in_(
-            select(literal_column("rowid"))
+        return (
+            select(literal_column("rowid").label("id"))
             .select_from(text("search_text"))
             .where(
                 # unique=True: several MATCH clauses in one statement keep their own values.
@@ -191,19 +194,12 @@ def _text_condition(connection: Connection, match: TextMatch) -> ColumnElement[b
                 )
             )
         )
-    else:
-        # A subquery of its own, so that an OR with facet alternatives still reaches the GIN
-        # index instead of computing every entry's tsvector.
-        inner = _ENTRIES.alias("text_match")
-        found = entry_id.in_(
-            select(inner.c.id).where(_pg_document(inner).bool_op("@@")(_pg_query(match)))
-        )
-    alternatives = [_carriers(connection, alternative) for alternative in match.alternatives]
-    return or_(found, *alternatives) if alternatives else found
+    inner = _ENTRIES.alias("text_match")
+    return select(inner.c.id).where(_pg_document(inner).bool_op("@@")(_pg_query(match)))
 
 
-def _carriers(connection: Connection, facet: FacetFilter) -> ColumnElement[bool]:
-    """Entries carrying a value ``facet`` accepts (ignoring ``negate``).
+def _carrier_ids(connection: Connection, facet: FacetFilter) -> Select[Any]:
+    """The ids of the entries carrying a value ``facet`` accepts (ignoring ``negate``).
 
     Labels are resolved to values first, in the small ``search_terms`` table, so that the
     condition on the large ``search_facets`` is a plain index lookup of known values.
@@ -218,10 +214,35 @@ def _carriers(connection: Connection, facet: FacetFilter) -> ColumnElement[bool]
                 select(_TERMS.c.value).where(_TERMS.c.facet == facet.facet, or_(*named))
             ).scalars()
         )
-    carriers = select(_FACETS.c.entry_id).where(
+    return select(_FACETS.c.entry_id.label("id")).where(
         _FACETS.c.facet == facet.facet, _FACETS.c.value.in_(sorted(values))
     )
-    return _ENTRIES.c.id.in_(carriers)
+
+
+def _member(
+    connection: Connection, ids: list[Select[Any]], *, negate: bool = False
+) -> ColumnElement[bool]:
+    """Entries among ``ids`` (or not among them), as ONE membership test.
+
+    One ``IN`` over a ``UNION`` rather than an ``OR`` of ``IN``s: PostgreSQL turns it into a
+    (hash) semi-join, where an ``OR`` of large subqueries may be re-run for every row. The
+    negation is ``NOT EXISTS`` there (an anti-join); SQLite builds ``NOT IN``'s list once.
+    """
+    source = ids[0] if len(ids) == 1 else union(*ids)
+    if not negate:
+        return _ENTRIES.c.id.in_(source)
+    if connection.dialect.name == "sqlite":
+        return _ENTRIES.c.id.not_in(source)
+    found = source.subquery("excluded")
+    return ~exists(select(found.c.id).where(found.c.id == _ENTRIES.c.id))
+
+
+def _text_condition(
+    connection: Connection, match: TextMatch, *, negate: bool = False
+) -> ColumnElement[bool]:
+    ids = [_text_ids(connection, match)]
+    ids += [_carrier_ids(connection, alternative) for alternative in match.alternatives]
+    return _member(connection, ids, negate=negate)
 
 
 def _pg_document(entries: Any) -> ColumnElement[Any]:
@@ -254,10 +275,11 @@ def _conditions(
     entries = _ENTRIES.c
     conditions: list[ColumnElement[bool]] = [true() if restrict is None else restrict(_ENTRIES.c)]
     conditions += [_text_condition(connection, match) for match in query.text]
-    conditions += [~_text_condition(connection, match) for match in query.excluded_text]
+    conditions += [_text_condition(connection, match, negate=True) for match in query.excluded_text]
     for facet in query.facets:
-        carried = _carriers(connection, facet)
-        conditions.append(~carried if facet.negate else carried)
+        conditions.append(
+            _member(connection, [_carrier_ids(connection, facet)], negate=facet.negate)
+        )
     if query.kinds:
         conditions.append(entries.kind.in_(query.kinds))
     if query.visibility:
