@@ -66,7 +66,7 @@ def _principal(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Principal:
     return viewer.principal
 
 
-@router.get("/me", tags=["access"], responses=_REFUSALS)
+@router.get("/me", tags=["access"], responses={**_REFUSALS, **problems()})
 def me(principal: Annotated[Principal, Depends(_principal)]) -> Me:
     """Who the server takes the caller to be (anonymous without credentials)."""
     return me_of(principal)
