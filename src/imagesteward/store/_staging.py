@@ -4,10 +4,12 @@ Each staged object is a directory ``staging/<host>-<pid>-<uuid>/`` already shape
 object (``v1/content/<name>``), so adding it to the store is a single rename once the
 inventory is written. Staging needs no lock: nothing here is visible to readers.
 
-Given the agent to record (``user``), staging writes that inventory too and flushes the
-whole object: the worker thread that copied the original then does everything but the
-journal entry and the rename, and the transaction, on the ingest's single committing thread,
-has nothing left to write or flush per object (see :func:`complete_object`).
+Given the agent to record (``user``), staging writes that inventory too: the worker thread
+that copied the original then does everything but the journal entry, the flush and the
+rename, and the transaction, on the ingest's single committing thread, has nothing left to
+write per object (see :func:`complete_object`). Ingest stages with ``fsync=False`` and lets
+the deferred-sync transaction flush a whole batch at once; with ``fsync=True`` the object is
+flushed here, file by file.
 """
 
 from __future__ import annotations

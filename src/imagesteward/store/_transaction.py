@@ -41,7 +41,8 @@ __all__ = ["DEFAULT_USER", "StoreTransaction", "normalise_digest"]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 # Files and directories of a staged single-file object: content, declaration, inventory,
-# sidecar and three directories (the inventory copies in v1/ are hard links).
+# sidecar and three directories (the inventory copies in v1/ are hard links). A folder adds
+# its files (and directories, not counted: an estimate is enough).
 _PATHS_PER_OBJECT = 7
 
 
@@ -300,12 +301,14 @@ class StoreTransaction:
                 return
             if self._fsync:
                 # Journal first: every object about to appear must be known to recovery. Then
-                # the objects nobody flushed yet (staged without completing them). A batch of
-                # small objects is flushed by one syncfs, which covers the journal too.
-                unsynced = [obj_dir for obj_dir, _, synced in self._queued.values() if not synced]
+                # the objects nobody flushed yet (staged with sync=False, as ingest does). A
+                # batch of small objects is flushed by one syncfs, which covers the journal.
+                unsynced = [
+                    (d, stored) for d, stored, synced in self._queued.values() if not synced
+                ]
                 flush_paths(
-                    chain([self._journal.path], (p for d in unsynced for p in _tree(d))),
-                    1 + _PATHS_PER_OBJECT * len(unsynced),
+                    chain([self._journal.path], (p for d, _ in unsynced for p in _tree(d))),
+                    1 + sum(_PATHS_PER_OBJECT + len(stored.files) for _, stored in unsynced),
                     filesystem=self._layout.root,
                 )
             published = [
