@@ -46,12 +46,24 @@ def _steward(home: Path, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _run(home: Path, upload: Path) -> float:
+def _run(home: Path, upload: Path) -> tuple[float, float]:
+    """Ingest to the end; how long it took, and when it first wrote to the store.
+
+    Before that first write the process is only starting up (imports, discovery, sniffing),
+    where a kill tests nothing: the kills below aim at the time after it.
+    """
+    staging = home / "store" / "extensions" / "imagesteward-store" / "staging"
     started = time.perf_counter()
     process = _steward(home, "ingest", str(upload), "--jobs", "2")
+    first_write = None
+    while process.poll() is None and time.perf_counter() - started < 300:
+        if first_write is None and staging.is_dir() and any(staging.iterdir()):
+            first_write = time.perf_counter() - started
+        time.sleep(0.01)
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err.decode()
-    return time.perf_counter() - started
+    duration = time.perf_counter() - started
+    return duration, duration / 2 if first_write is None else first_write
 
 
 def _all_images(installation: Installation) -> list[int]:
@@ -81,7 +93,7 @@ def test_sigkill_at_random_moments(tmp_path: Path, catalog_url: str, kills: int)
     upload = _make_upload(tmp_path / "upload")
     reference_home = tmp_path / "reference"
     init_installation(reference_home)
-    clean_duration = _run(reference_home, upload)
+    clean_duration, first_write = _run(reference_home, upload)
 
     home = tmp_path / "site"
     init_installation(home, database_url=catalog_url)
@@ -89,7 +101,8 @@ def test_sigkill_at_random_moments(tmp_path: Path, catalog_url: str, kills: int)
     iterations = kills if catalog_url.startswith("sqlite") else kills // 2
     for _ in range(iterations):
         process = _steward(home, "ingest", str(upload), "--jobs", "2")
-        time.sleep(rng.uniform(0.2, clean_duration))
+        # Mostly while it writes (copying, committing, converting), sometimes just before.
+        time.sleep(rng.uniform(0.8 * first_write, clean_duration))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         with open_installation(home) as installation:
