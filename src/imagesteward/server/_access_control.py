@@ -15,6 +15,7 @@ caller may list, and the service filters.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -203,8 +204,25 @@ def install_access_control(app: FastAPI, *, enforce: bool) -> None:
     for method, path, route in app_routes(app.router.routes):
         if isinstance(route, Route):
             guarded.setdefault(id(route), (route, {}))[1][method] = ROUTE_POLICY[(method, path)]
-    for route, rules in guarded.values():
-        route.app = _Guard(route.app, rules)
+    _wrap(app.router.routes, {key: rules for key, (_, rules) in guarded.items()})
+
+
+def _wrap(routes: list[BaseRoute], rules: dict[int, dict[str, RouteRule]]) -> None:
+    """Replace each guarded route of ``routes`` (and of groups within) by a guarded copy.
+
+    Route objects come from module-level routers that every application built in the process
+    shares; wrapping them in place would put the guard of one application in front of the
+    next (an unguarded test app saw only public data after an enforcing one was built).
+    """
+    for position, route in enumerate(routes):
+        if isinstance(route, Route) and id(route) in rules:
+            own = copy.copy(route)
+            own.app = _Guard(route.app, rules[id(route)])
+            routes[position] = own
+        elif not isinstance(route, Mount):
+            children = getattr(route, "routes", None)
+            if isinstance(children, list):
+                _wrap(children, rules)
 
 
 class _Guard:

@@ -24,7 +24,7 @@ from imagesteward.server._schemas import _Input, _Output
 __all__ = ["router"]
 
 router = APIRouter(prefix=API, route_class=ReadRoute)
-_RESPONSES = {**_REFUSALS, **problems(404)}
+_RESPONSES = {**_REFUSALS, **problems(400, 404)}  # 400: a body that is not JSON
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 
@@ -50,16 +50,29 @@ class VisibilityIn(_Input):
 
 
 class RecipientIn(_Input):
-    """Exactly one account or one group."""
+    """Exactly one account or one group, as ``user:NAME`` or ``group:NAME``.
 
-    user: str | None = Field(default=None, max_length=64)
-    group: str | None = Field(default=None, max_length=64)
+    One field rather than two optional ones, so that "exactly one" is part of the published
+    schema instead of a rule only the server knows.
+    """
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> RecipientIn:
-        if (self.user is None) == (self.group is None):
-            raise ValueError("give exactly one of user and group")
-        return self
+    recipient: str = Field(
+        pattern=r"^(user|group):[^:]{1,64}$",
+        description="user:NAME or group:NAME.",
+        examples=["user:alice", "group:imaging-core"],
+    )
+
+    @property
+    def user(self) -> str | None:
+        """The account's name, when the recipient is an account."""
+        kind, _, name = self.recipient.partition(":")
+        return name if kind == "user" else None
+
+    @property
+    def group(self) -> str | None:
+        """The group's name, when the recipient is a group."""
+        kind, _, name = self.recipient.partition(":")
+        return name if kind == "group" else None
 
 
 class ShareOut(_Output):
@@ -181,7 +194,7 @@ def unshare_project(
     project: str,
     recipient: Annotated[RecipientIn, Query()],
 ) -> ShareOut:
-    """Withdraw a project's share (``?user=`` or ``?group=``)."""
+    """Withdraw a project's share (``?recipient=user:NAME`` or ``group:NAME``)."""
     return _share(request, principal, project, None, recipient, add=False)
 
 
@@ -207,7 +220,7 @@ def unshare_dataset(
     dataset: str,
     recipient: Annotated[RecipientIn, Query()],
 ) -> ShareOut:
-    """Withdraw a dataset's share (``?user=`` or ``?group=``)."""
+    """Withdraw a dataset's share (``?recipient=user:NAME`` or ``group:NAME``)."""
     return _share(request, principal, project, dataset, recipient, add=False)
 
 

@@ -17,6 +17,7 @@ __all__ = ["ReadRoute", "ServicesDep", "binary", "get_services", "problems", "ro
 
 _DESCRIPTIONS = {
     304: "Not Modified: the If-None-Match entity tag is current; no body.",
+    400: "Bad Request: the request body cannot be parsed at all (problem+json).",
     404: "Not Found (problem+json).",
     409: "Conflict (problem+json).",
     416: "Range Not Satisfiable (problem+json, Content-Range: bytes */size).",
