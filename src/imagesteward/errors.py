@@ -31,6 +31,7 @@ The tree::
     ├── CatalogError                          the catalog database
     │   ├── SchemaOutdatedError               the database needs ``steward db upgrade``
     │   ├── NotFoundError (LookupError)       no such record
+    │   │   └── SearchCursorError (+ SearchQueryError)  a cursor of another query, or damaged
     │   └── ConflictError                     a uniqueness rule would be broken
     ├── IngestError                           a file that failed ingest (wraps the cause)
     ├── ConversionError                       an OME-Zarr conversion that cannot proceed
@@ -72,6 +73,7 @@ __all__ = [
     "RenderRequestError",
     "RenditionNotFoundError",
     "SchemaOutdatedError",
+    "SearchCursorError",
     "SearchQueryError",
     "StoreError",
     "StoreLockedError",
@@ -248,6 +250,13 @@ class SchemaOutdatedError(CatalogError):
 
 class NotFoundError(CatalogError, LookupError):
     """No record matches the request."""
+
+
+class SearchCursorError(NotFoundError, SearchQueryError):
+    """A page cursor that belongs to another query or is damaged: no such page (HTTP 404).
+
+    Also a :class:`SearchQueryError`, so that callers catching bad searches catch it too.
+    """
 
 
 class ConflictError(CatalogError):

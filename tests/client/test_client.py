@@ -56,9 +56,14 @@ def test_images_iterate_over_every_page(client: Client, demo: Demo) -> None:
 
 
 def test_search(client: Client, demo: Demo) -> None:
-    found = [i["name"] for i in client.search("FIELD", page_size=2)]
-    assert found == [i.name for i in demo.images if "field" in (i.name or "").lower()]
+    images = list(client.search("kind:image", page_size=3))  # four pages of three
+    assert sorted(hit["title"] for hit in images) == sorted(i.name or "" for i in demo.images)
     assert list(client.search("no such image anywhere")) == []
+    counts = {f["value"]: f["count"] for f in client.facets("kind:image")["project"]}
+    expected: dict[str, int] = {}
+    for image in demo.images:
+        expected[image.project] = expected.get(image.project, 0) + 1
+    assert counts == expected
 
 
 def test_metadata_and_jsonld(client: Client, demo: Demo) -> None:

@@ -28,6 +28,7 @@ STATUSES = [
     (errors.UnsupportedFormatError("f", "no reader"), 422),
     (errors.MetadataValidationError("x"), 422),
     (errors.SearchQueryError("x"), 422),
+    (errors.SearchCursorError("x"), 404),
     (errors.InvalidPidError("ORCID", "0000-0002-1825-0098", "wrong check digit"), 422),
     (errors.UnknownTermError("FBbi:99999999 is not a term"), 422),
     (errors.WrongOntologyError("NCBITaxon:9606 is not an FBbi term"), 422),

@@ -52,7 +52,7 @@ from imagesteward.catalog._search_tables import (
     SearchTotalRow,
 )
 from imagesteward.catalog._tables import ProjectRow
-from imagesteward.errors import SearchQueryError
+from imagesteward.errors import SearchCursorError
 
 __all__ = [
     "FACET_SAMPLE",
@@ -324,7 +324,7 @@ def _decode_cursor(cursor: str, fingerprint: str) -> int:
     except (ValueError, TypeError):
         valid = False
     if not valid:
-        raise SearchQueryError(
+        raise SearchCursorError(
             f"Cannot continue this search from cursor {cursor!r}: it belongs to another query "
             "or is damaged. Start again from the first page (no cursor).",
             cursor=cursor,

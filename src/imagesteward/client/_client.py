@@ -109,19 +109,28 @@ class Client:
             f"{API}/images", project=project, dataset=dataset, q=q, format=format, limit=page_size
         )
 
-    def search(
-        self,
-        q: str,
-        *,
-        project: str | None = None,
-        dataset: str | None = None,
-        format: str | None = None,  # noqa: A002 - the API's parameter name
-        page_size: int = 100,
-    ) -> Iterator[dict[str, Any]]:
-        """Images whose name contains ``q`` (case-insensitive), with the same filters."""
-        return self._pages(
-            f"{API}/search", q=q, project=project, dataset=dataset, format=format, limit=page_size
-        )
+    def search(self, q: str = "", *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every hit of a search (images, datasets, studies), following the pages.
+
+        ``q`` is the server's query language (``docs/search.md``): free text, quoted phrases,
+        ``field:value`` facets such as ``project:"Demo"`` or ``method:confocal``, date ranges.
+        """
+        page = self._get(f"{API}/search", q=q, limit=page_size, facets=0)
+        while True:
+            yield from page["hits"]
+            if page["next_cursor"] is None:
+                return
+            # A cursor continues the query it came from: send the same query with it.
+            page = self._get(
+                f"{API}/search", q=q, limit=page_size, facets=0, cursor=page["next_cursor"]
+            )
+
+    def facets(self, q: str = "", *, values: int = 10) -> dict[str, list[dict[str, Any]]]:
+        """The facet counts of a search: for each facet, its most frequent values."""
+        facets: dict[str, list[dict[str, Any]]] = self._get(
+            f"{API}/search", q=q, limit=1, facets=values
+        )["facets"]
+        return facets
 
     def image(self, image: ImageLike) -> dict[str, Any]:
         """One image by id, UUID or UUID prefix."""

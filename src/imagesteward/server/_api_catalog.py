@@ -105,8 +105,12 @@ class SearchHitOut(_Output):
     title: str
     project: str
     dataset_id: int | None
-    acquired_from: datetime | None = Field(description="First acquisition (naive UTC or local).")
-    acquired_to: datetime | None = Field(description="Last acquisition.")
+    # Strings, not date-times: instruments often write no UTC offset, and a time without one
+    # is not an RFC 3339 date-time; it is passed on as written rather than given a false zone.
+    acquired_from: str | None = Field(
+        description="First acquisition, ISO 8601; no offset when the file gave none."
+    )
+    acquired_to: str | None = Field(description="Last acquisition, ISO 8601, as above.")
     completeness: int | None = Field(description="Highest tier completely filled.")
     visibility: str
     url: str | None = Field(description="The image's API URL (images only).")
@@ -136,7 +140,7 @@ class SearchPage(_Output):
     took_ms: float
 
 
-@router.get("/search", tags=["catalog"], responses=problems(422))
+@router.get("/search", tags=["catalog"], responses=problems(404, 422))
 def search(
     request: Request, services: ServicesDep, query: Annotated[SearchQuery, Query()]
 ) -> SearchPage:
@@ -144,7 +148,8 @@ def search(
 
     Ontology-aware: a term finds what lies below it (``method:"fluorescence microscopy"``
     finds confocal and light-sheet images). Follow ``next`` for the following page; a query
-    that cannot be read is 422 with the position of the problem.
+    that cannot be read is 422 with the position of the problem; a cursor of another query
+    (or a damaged one) is 404: that page does not exist, start again without a cursor.
     """
     from imagesteward.search import search as run_search
     from imagesteward.server._api_describe import _ontology
@@ -173,8 +178,8 @@ def search(
         hits=[
             SearchHitOut(
                 **{k: v for k, v in hit.as_json().items() if not k.startswith("acquired")},
-                acquired_from=hit.acquired_from,
-                acquired_to=hit.acquired_to,
+                acquired_from=_iso(hit.acquired_from),
+                acquired_to=_iso(hit.acquired_to),
                 url=f"{root}{API}/images/{hit.id}" if hit.kind == "image" else None,
             )
             for hit in result.hits
@@ -211,3 +216,7 @@ def _page(request: Request, result: ImagePageResult, query: ImageQuery) -> Image
         next_cursor=result.next_cursor,
         next=following,
     )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
