@@ -64,7 +64,9 @@ def test_owners_embargo_share_and_invite_reviewers(
     # Bob can see the dataset now, but sharing it onwards is not his to do: 403, not 404.
     onwards = client.post(f"{base}/datasets/d/shares", json={"recipient": "group:x"}, headers=bob)
     assert onwards.status_code == 403
-    removed = client.delete(f"{base}/datasets/d/shares", params={"recipient": "user:bob"}, headers=alice)
+    removed = client.delete(
+        f"{base}/datasets/d/shares", params={"recipient": "user:bob"}, headers=alice
+    )
     assert removed.json() == {"changed": True}
     assert client.get(f"{base}/datasets/d/access", headers=bob).status_code == 404
 

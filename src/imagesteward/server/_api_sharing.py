@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from imagesteward.access import Action, Principal, Visibility
 from imagesteward.catalog import AccessCatalog, AccessRecord
