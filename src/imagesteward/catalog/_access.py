@@ -422,16 +422,9 @@ class AccessCatalog:
         now: datetime | None = None,
     ) -> bool:
         """Share with one account or one group; ``False`` if it already was."""
-        at = now or utcnow()
-
-        def work(s: Session) -> bool:
-            where = _visibility.locate(s, project, dataset)
-            self._require(s, acting, where, Action.SHARE, at)
-            return _sharing.share(
-                s, where, user=user, group=group, by=_actor(acting), remote=remote, now=at
-            )
-
-        return self._write(work)
+        return self._change_share(
+            _sharing.share, project, dataset, user, group, acting, remote, now or utcnow()
+        )
 
     def unshare(
         self,
@@ -445,12 +438,25 @@ class AccessCatalog:
         now: datetime | None = None,
     ) -> bool:
         """Withdraw a share; ``False`` if there was none."""
-        at = now or utcnow()
+        return self._change_share(
+            _sharing.unshare, project, dataset, user, group, acting, remote, now or utcnow()
+        )
 
+    def _change_share(
+        self,
+        change: Callable[..., bool],
+        project: str,
+        dataset: str | None,
+        user: str | None,
+        group: str | None,
+        acting: Principal | None,
+        remote: str | None,
+        at: datetime,
+    ) -> bool:
         def work(s: Session) -> bool:
             where = _visibility.locate(s, project, dataset)
             self._require(s, acting, where, Action.SHARE, at)
-            return _sharing.unshare(
+            return change(
                 s, where, user=user, group=group, by=_actor(acting), remote=remote, now=at
             )
 
