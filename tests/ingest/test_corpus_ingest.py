@@ -99,7 +99,7 @@ def _check_renditions(installation: Installation, outcome, records) -> None:  # 
             continue
         assert len(renditions) == 1, record.name
         rendition = renditions[0]
-        assert rendition.ngff_version == "0.5" and rendition.levels
+        assert rendition.ngff_version in ("0.4", "0.5") and rendition.levels
         assert validate_ome_zarr(rendition.url) == [], rendition.url
 
 

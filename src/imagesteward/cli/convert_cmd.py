@@ -103,12 +103,20 @@ def convert(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786).")
     ] = None,
+    rewrite: Annotated[
+        bool,
+        typer.Option(
+            "--rewrite", help="Convert anew even when the original is already a valid OME-Zarr."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Convert images to OME-Zarr with a multiscale pyramid, validated before it counts.
 
     A catalogued image converts its whole file set and is recorded as a rendition; a path that
     is not catalogued is converted to DEST/NAME.ome.zarr (``--to``, default: the current folder).
+    A catalogued original that is already a valid OME-Zarr is registered as its own rendition
+    unless ``--rewrite`` is given.
     """
     if ngff not in (None, "0.4", "0.5"):
         raise typer.BadParameter("--ngff must be 0.4 or 0.5")
@@ -118,7 +126,9 @@ def convert(
         if path.exists():
             results.append(_convert_path(path, ngff, shard, to, scheduler))
         else:
-            results.extend(_convert_catalogued(ctx, target, ngff, shard, to, scheduler))
+            results.extend(
+                _convert_catalogued(ctx, target, ngff, shard, to, scheduler, rewrite=rewrite)
+            )
     if as_json:
         console().print_json(json.dumps(results))
     else:
@@ -150,6 +160,8 @@ def _convert_catalogued(
     shard: bool,
     to: str | None,
     scheduler: str | None,
+    *,
+    rewrite: bool = False,
 ) -> list[dict[str, Any]]:
     from imagesteward.ingest.renditions import convert_images, convert_options
     from imagesteward.installation import open_installation
@@ -168,6 +180,7 @@ def _convert_catalogued(
                 options,
                 root=to,
                 progress=_reporter(bar, task, _pixel_bytes([image])),
+                rewrite=rewrite,
             )
     return [
         {

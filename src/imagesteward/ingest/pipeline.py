@@ -166,6 +166,7 @@ def _convert_added(
             text = f"conversion failed: {result.message}"
         else:
             text = result.url or result.message
+            text += f" ({result.note})" if result.note else ""
         outcomes[path] = replace(outcome, rendition=text, rendition_failed=not result.ok)
         progress.advance()
         if not result.ok:

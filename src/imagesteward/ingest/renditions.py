@@ -1,5 +1,10 @@
 """Renditions: converting catalogued images to OME-Zarr and recording where they are.
 
+An original that is itself a valid OME-Zarr (NGFF 0.4 or 0.5: a single image, a bioformats2raw
+collection or an HCS plate) is not converted again: its stored copy is registered as the
+rendition, since the store keeps it immutable; ``rewrite=True`` converts it anyway. One that
+does not validate is converted, and the outcome says why.
+
 A file set is converted as a whole (several series become a bioformats2raw collection, plate
 fields an NGFF plate) from the *stored* originals, never from the ingest folder, which may be
 gone. Destinations are content-addressed by the primary original's SHA-256, so converting
@@ -32,13 +37,14 @@ class RenditionOutcome:
     """What converting one file set did."""
 
     image_ids: tuple[int, ...]
-    status: str  # converted | resumed | already-complete | skipped | failed
+    status: str  # converted | resumed | already-complete | registered | skipped | failed
     url: str | None = None
     message: str = ""
     seconds: float = 0.0
     bytes_read: int = 0
     bytes_written: int = 0
     error_type: str | None = None
+    note: str = ""  # why an OME-Zarr original was registered as it is, or was converted
 
     @property
     def ok(self) -> bool:
@@ -74,8 +80,12 @@ def convert_images(
     *,
     root: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    rewrite: bool = False,
 ) -> list[RenditionOutcome]:
     """Convert the file sets of ``image_ids`` (each set once) and record their renditions.
+
+    A stored original that is a valid OME-Zarr is registered as its own rendition instead,
+    unless ``rewrite`` asks for a new conversion.
 
     Failures are reported per file set, never raised: the originals stay catalogued and a
     conversion can be retried with ``steward convert``.
@@ -91,7 +101,7 @@ def convert_images(
     for records in by_fileset.values():
         siblings = catalog.fileset_images(records[0].fileset_id)
         siblings.sort(key=lambda r: r.document.series_index)
-        outcomes.append(_convert_fileset(installation, siblings, options, root, progress))
+        outcomes.append(_convert_fileset(installation, siblings, options, root, progress, rewrite))
     return outcomes
 
 
@@ -101,9 +111,11 @@ def _convert_fileset(
     options: ConvertOptions,
     root: str,
     progress: Callable[[int, int], None] | None,
+    rewrite: bool,
 ) -> RenditionOutcome:
     from imagesteward.catalog import RenditionInput
     from imagesteward.convert import SourceSpec, to_ome_zarr
+    from imagesteward.ingest.zarr_inputs import register_ome_zarr
 
     ids = tuple(r.id for r in records)
     records = [r for r in records if r.structure.pixels]
@@ -111,6 +123,11 @@ def _convert_fileset(
         return RenditionOutcome(ids, "skipped", message="metadata only: no pixels to convert")
     files = installation.catalog.image_files(records[0].id)
     primary = files[0]
+    why = ""
+    if not rewrite and len(files) == 1:
+        registered, why = register_ome_zarr(installation, records, primary.sha256)
+        if registered is not None:
+            return registered
     destination = rendition_destination(root, primary.sha256)
     try:
         with ExitStack() as stack:
@@ -150,20 +167,21 @@ def _convert_fileset(
     except Exception as exc:  # noqa: BLE001 - reported per file set; ingest goes on
         message = str(exc) if isinstance(exc, ImageStewardError) else f"{type(exc).__name__}: {exc}"
         return RenditionOutcome(ids, "failed", destination, message, error_type=type(exc).__name__)
-    return _success(ids, result)
+    return _success(ids, result, why)
 
 
-def _success(ids: tuple[int, ...], result: ConversionResult) -> RenditionOutcome:
+def _success(ids: tuple[int, ...], result: ConversionResult, why: str = "") -> RenditionOutcome:
     rate = result.bytes_read / result.seconds / 1e6 if result.seconds else 0.0
     return RenditionOutcome(
         ids,
         result.status,
         result.url,
         f"{result.layout}, NGFF {result.ngff_version}, {len(result.series)} image(s), "
-        f"{rate:,.0f} MB/s",
+        f"{rate:,.0f} MB/s" + (f"; {why}" if why else ""),
         result.seconds,
         result.bytes_read,
         result.bytes_written,
+        note=why,
     )
 
 

@@ -67,8 +67,9 @@ def parse_multiscale(ngff: dict[str, Any], url: str, series_path: str) -> Multis
         entry = entries[0]
         axes, units = [], []
         for axis in entry["axes"]:
-            # NGFF 0.3 wrote plain axis names; 0.4+ objects with name/type/unit.
-            axes.append(axis if isinstance(axis, str) else axis["name"])
+            # NGFF 0.3 wrote plain axis names; 0.4+ objects with name/type/unit. Names are free
+            # text: registered originals may say "C", "Y", "X" where our conversions say "c".
+            axes.append(str(axis if isinstance(axis, str) else axis["name"]).lower())
             units.append(None if isinstance(axis, str) else axis.get("unit"))
         top = _scale(entry.get("coordinateTransformations"), len(axes))
         paths, scales = [], []
