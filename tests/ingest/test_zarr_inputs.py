@@ -127,6 +127,12 @@ def test_rewrite_converts_a_registered_ome_zarr_anew(
         _level0(newest.url, newest.series_path), _level0(registered.url, registered.series_path)
     )
 
+    # A plain convert afterwards keeps the conversion asked for instead of registering again.
+    later = runner.invoke(app, ["--home", home, "convert", str(image_id), "--json"])
+    assert later.exit_code == 0, later.output
+    assert json.loads(later.output)[0]["status"] == "already-complete"
+    assert installation.catalog.renditions(image_id)[0].url == newest.url
+
 
 @pytest.mark.parametrize(
     ("ngff", "plate"), [("0.5", True), ("0.4", False)], ids=["plate-0.5", "collection-0.4"]

@@ -39,6 +39,10 @@ def register_ome_zarr(
     path = installation.store.content_path(primary_sha256)
     if not path.is_dir() or not any((path / name).is_file() for name in _ZARR_DOCUMENTS):
         return None, ""
+    newest = installation.catalog.renditions(records[0].id)
+    if newest and newest[0].url != str(path):
+        # Converted on request (--rewrite) before: that conversion stays the one served.
+        return None, ""
     if installation.store.get(primary_sha256).in_place:
         # Registered in place, the folder stays where the user keeps it and may change; a
         # rendition must not, so it gets a converted copy.
