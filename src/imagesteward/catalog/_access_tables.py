@@ -113,7 +113,18 @@ class ApiTokenRow(Base):
     last_used_at: Mapped[datetime | None] = mapped_column()
 
 
-class ProjectAccessRow(Base):
+class _VisibilityColumns:
+    """The owner and visibility a project and a dataset both carry."""
+
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    visibility: Mapped[str] = mapped_column(String(16))
+    embargo_until: Mapped[datetime | None] = mapped_column()
+    embargo_event: Mapped[str | None] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column()
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectAccessRow(_VisibilityColumns, Base):
     """Who a project belongs to and how visible it is."""
 
     __tablename__ = "project_access"
@@ -125,15 +136,9 @@ class ProjectAccessRow(Base):
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("research_groups.id"), index=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    visibility: Mapped[str] = mapped_column(String(16))
-    embargo_until: Mapped[datetime | None] = mapped_column()
-    embargo_event: Mapped[str | None] = mapped_column(String(64))
-    released_at: Mapped[datetime | None] = mapped_column()
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class DatasetAccessRow(Base):
+class DatasetAccessRow(_VisibilityColumns, Base):
     """Who a dataset belongs to and how visible it is (never more than its project)."""
 
     __tablename__ = "dataset_access"
@@ -144,12 +149,6 @@ class DatasetAccessRow(Base):
     )
 
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    visibility: Mapped[str] = mapped_column(String(16))
-    embargo_until: Mapped[datetime | None] = mapped_column()
-    embargo_event: Mapped[str | None] = mapped_column(String(64))
-    released_at: Mapped[datetime | None] = mapped_column()
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ShareRow(Base):
