@@ -80,13 +80,13 @@ def test_two_spatial_axes_are_required() -> None:
 @pytest.mark.parametrize(
     ("shape", "axes", "itemsize", "expected"),
     [
-        ((3000, 4000), "yx", 2, (1024, 1024)),
+        ((3000, 4000), "yx", 2, (512, 512)),
         ((3000, 4000), "yx", 8, (512, 512)),
         ((100, 200), "yx", 1, (100, 200)),
-        ((1, 3, 64, 2048, 2048), "tczyx", 2, (1, 1, 8, 512, 512)),
-        ((1, 3, 64, 2048, 2048), "tczyx", 1, (1, 1, 16, 512, 512)),
-        ((1, 3, 1, 2048, 2048), "tczyx", 2, (1, 1, 1, 1024, 1024)),
-        ((40, 2500), "zx", 1, (40, 1024)),
+        ((1, 3, 64, 2048, 2048), "tczyx", 2, (1, 1, 1, 512, 512)),
+        ((1, 3, 64, 2048, 2048), "tczyx", 1, (1, 1, 1, 512, 512)),
+        ((1, 3, 1, 2048, 2048), "tczyx", 2, (1, 1, 1, 512, 512)),
+        ((40, 2500), "zx", 1, (40, 512)),
     ],
 )
 def test_chunks_per_dimensionality(
@@ -96,8 +96,12 @@ def test_chunks_per_dimensionality(
 
 
 def test_chunk_overrides_win() -> None:
-    chunks = plan_chunks((10, 64, 2048, 2048), tuple("czyx"), 2, 4 * 2**20, {"z": 1, "x": 256})
-    assert chunks == (1, 1, 512, 256)
+    chunks = plan_chunks((10, 64, 2048, 2048), tuple("czyx"), 2, 4 * 2**20, {"z": 8, "x": 256})
+    assert chunks == (1, 8, 512, 256)
+
+
+def test_chunk_target_caps_the_plane_chunk() -> None:
+    assert plan_chunks((3000, 4000), tuple("yx"), 4, 2**18) == (256, 256)
 
 
 def test_pyramid_stops_between_512_and_1024_and_rounds_up() -> None:

@@ -285,7 +285,7 @@ def test_selected_series_only(tmp_path: Path) -> None:
         ({"ngff_version": "0.4"}, "v2"),
         ({"shard": True}, "shard"),
         ({"label": True}, "label"),
-        ({"chunks": {"z": 1}, "compressor": "lz4", "shuffle": "shuffle"}, "chunks"),
+        ({"chunks": {"z": 2}, "compressor": "lz4", "shuffle": "shuffle"}, "chunks"),
     ],
 )
 def test_options(tmp_path: Path, options: dict[str, Any], check: str) -> None:
@@ -311,7 +311,7 @@ def test_options(tmp_path: Path, options: dict[str, Any], check: str) -> None:
         expected = downsample(level(path), (1, 1, 1, 2, 2), "mode")
         np.testing.assert_array_equal(level(path, "", 1), expected)
     else:
-        assert result.series[0].chunks[2] == 1 and result.series[0].shuffle == "shuffle"
+        assert result.series[0].chunks[2] == 2 and result.series[0].shuffle == "shuffle"
 
 
 def test_plate_layout(tmp_path: Path) -> None:

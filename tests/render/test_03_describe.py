@@ -44,7 +44,7 @@ def test_five_dimensional_volume(renderer: TileRenderer, renditions: dict[str, R
     assert (view.size_t, view.size_c, view.size_z) == (2, 2, 10)
     assert view.default_z == 5 and view.default_t == 0
     assert view.pixel_sizes[0] == PixelSize(0.1, 0.1, 0.5, "micrometer")
-    assert view.chunks == ((1, 1, 8, 300, 260),)  # volume chunks: 8 planes deep
+    assert view.chunks == ((1, 1, 1, 300, 260),)  # plane chunks, volumes too
 
 
 def test_two_and_three_dimensional(

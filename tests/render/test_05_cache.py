@@ -96,7 +96,7 @@ def test_new_settings_reuse_decoded_chunks_and_tables(
 def test_stats_account_bytes_and_the_budget_holds(renditions: dict[str, Rendition]) -> None:
     renderer = TileRenderer(cache_bytes=12 * 2**20)  # 3 MiB tiles, 9 MiB chunk planes
     url = renditions["fluo"].url
-    for x in (0, 512):
+    for x in (0, 512, 1024):  # 9 tiles x 3 channels of 512² chunks: more than 9 MiB
         for y in (0, 512, 1024):
             renderer.render(url, "", TileRequest(0, x, y, 512, 512, format="png"))
     stats = renderer.stats()

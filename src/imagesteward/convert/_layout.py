@@ -1,8 +1,11 @@
 """Chunk shapes, the pyramid, and the regions a conversion reads: pure arithmetic, no I/O.
 
-Chunks (defaults, ``chunk_target`` = 4 MiB): ``t`` and ``c`` 1; a plane image (no ``z``, or
-``z`` of 1) gets ``1024 x 1024`` chunks (smaller for 8-byte samples); a volume gets
-``d x 512 x 512`` with ``d = chunk_target / (512 * 512 * itemsize)`` planes (8 for 16-bit data).
+Chunks (defaults): planar, ``t``, ``c`` and ``z`` 1 and ``512 x 512`` in-plane, for planes and
+volumes alike: the web viewer renders 512² tiles of one plane and serves raw chunks over HTTP,
+so one tile is one chunk (a deeper chunk makes every plane view decode ``d`` planes). The side
+halves while a chunk would exceed ``chunk_target`` (4 MiB by default, which 512² chunks of
+samples up to 16 bytes fit).
+``--shard`` keeps the object count down for big images.
 
 Pyramid: each level halves the two in-plane axes (``y, x``; ``z, x`` for an XZ scan) and the
 depth axis too when voxels are near-isotropic (depth spacing below sqrt(2) times the in-plane
@@ -38,6 +41,8 @@ __all__ = [
 
 #: A pyramid stops at the first level whose larger in-plane side is at most this (512-1024 px).
 PYRAMID_STOP = 1024
+#: In-plane chunk side: one chunk is one 512² viewer tile of one plane.
+PLANE_CHUNK = 512
 #: Input regions aim at this size: large enough to amortise per-region costs, small enough to
 #: keep several in flight and balance the work on few CPUs.
 REGION_TARGET = 64 * 2**20
@@ -106,15 +111,12 @@ def plan_chunks(
     """Nominal chunk shape of level 0 (see the module docstring)."""
     sizes = dict(zip(axes, shape, strict=True))
     spatial = [a for a in axes if a in "zyx"]
-    volume = len(spatial) == 3 and sizes[spatial[0]] > 1
-    side = 512 if volume else 1024
+    side = PLANE_CHUNK
     while side > 64 and side * side * itemsize > target:
         side //= 2
     chunk = dict.fromkeys(axes, 1)
     for axis in spatial[-2:]:
         chunk[axis] = side
-    if volume:
-        chunk[spatial[0]] = max(1, target // (side * side * itemsize))
     chunk.update(overrides or {})
     return tuple(max(1, min(chunk[a], sizes[a])) for a in axes)
 

@@ -33,7 +33,7 @@ __all__ = [
 DEFAULT_CLEVEL = 1
 #: Working-set bound of a conversion (pixel buffers, encoded chunks), per process.
 DEFAULT_MEMORY_BYTES = 2**30
-#: Uncompressed bytes a chunk aims at: 1024 x 1024 planes of 8/16-bit data, 512 x 512 x 8 blocks.
+#: Upper bound of a chunk's uncompressed bytes; 512 x 512 plane chunks stay below it.
 DEFAULT_CHUNK_TARGET = 4 * 2**20
 
 Compressor = Literal["zstd", "lz4", "lz4hc", "blosclz", "zlib", "none"]
@@ -73,7 +73,8 @@ class ConvertOptions:
     shuffle
         blosc pre-filter; ``"auto"`` measures byte- and bit-shuffle on a sample of each series.
     chunk_target
-        Uncompressed bytes per chunk the chunk shapes aim at (default 4 MiB).
+        Upper bound of a chunk's uncompressed bytes (default 4 MiB): the 512 x 512 plane
+        chunks halve their side while above it.
     chunks
         Explicit chunk sizes by NGFF axis name (``{"z": 1}`` for plane chunks); other axes
         keep the computed size.
