@@ -39,6 +39,7 @@ SETTINGS: dict[str, list[tuple[str, tuple[float, float], float]]] = {
         ("FFFFFF", (0, 50), 1.0),
         ("FF8000", (0, 10), 1.0),
     ],
+    "magenta and green": [("FF00FF", (0, 150), 1.0), ("00FF00", (20, 200), 0.6)],
     "one grey channel": [("FFFFFF", (20, 140), 1.0)],
     "two grey channels": [("808080", (0, 200), 1.0), ("404040", (50, 100), 0.3)],
 }
@@ -57,6 +58,30 @@ def test_composite_equals_the_definition(dtype: str, name: str) -> None:
     np.testing.assert_array_equal(reference.as_rgb(got), expected)
     grey = all(c[0:2] == c[2:4] == c[4:6] for c, _, _ in specs)
     assert got.ndim == (2 if grey else 3)
+    # Packed RGBX output (the renderer's): the same pixels, padding aside.
+    packed = composite(planes, plans, LutCache(2**24), planes[0].shape, rgbx=True)
+    np.testing.assert_array_equal(
+        reference.as_rgb(packed[..., :3] if packed.ndim == 3 else packed), expected
+    )
+    disjoint = name in {"primaries", "magenta and green"} and np.dtype(dtype).itemsize <= 2
+    assert packed.shape[2:] == ((4,) if disjoint else () if grey else (3,))
+
+
+def test_rgbx_encodes_to_the_same_jpeg_as_rgb() -> None:
+    import imagecodecs
+
+    from imagesteward.render._encode import encode
+
+    planes = _planes("uint16", 3, (300, 260))
+    plans = [
+        _plan(i, c, (w[0] * 40, w[1] * 40), g) for i, (c, w, g) in enumerate(SETTINGS["primaries"])
+    ]
+    rgb = composite(planes, plans, LutCache(2**24), (300, 260))
+    rgbx = composite(planes, plans, LutCache(2**24), (300, 260), rgbx=True)
+    assert rgbx.shape == (300, 260, 4)
+    assert encode(rgbx, "jpeg", 85) == encode(rgb, "jpeg", 85)
+    for kind in ("png", "webp"):
+        assert imagecodecs.imread(encode(rgbx, kind, 90)).shape == (300, 260, 3)
 
 
 def test_views_of_chunks_and_cached_tables_give_the_same_result() -> None:

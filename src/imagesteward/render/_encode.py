@@ -28,9 +28,27 @@ _PNG_AVERAGE = 64  # PNG_FILTER_AVG
 
 
 def encode(pixels: np.ndarray, kind: Format, quality: int) -> bytes:
-    """Encode ``(h, w)`` grey or ``(h, w, 3)`` RGB uint8 pixels."""
+    """Encode ``(h, w)`` grey, ``(h, w, 3)`` RGB or ``(h, w, 4)`` RGBX uint8 pixels.
+
+    RGBX (the fourth byte padding, as the compositor packs pixels) goes to libjpeg-turbo as it
+    is - the same bytes as from RGB, without an interleaving copy; PNG and WebP get RGB.
+    """
     import imagecodecs
 
+    if pixels.ndim == 3 and pixels.shape[2] == 4:
+        if kind == "jpeg" and pixels.flags.c_contiguous:
+            cs = imagecodecs.JPEG8.CS
+            try:
+                return bytes(
+                    imagecodecs.jpeg8_encode(
+                        pixels, level=quality, colorspace=cs.EXT_RGBX, outcolorspace=cs.YCbCr
+                    )
+                )
+            except (RuntimeError, ValueError) as error:
+                raise RenderError(
+                    f"cannot encode {pixels.shape} RGBX pixels as jpeg ({error})", format=kind
+                ) from error
+        pixels = pixels[..., :3]
     pixels = np.ascontiguousarray(pixels)
     try:
         if kind == "jpeg":

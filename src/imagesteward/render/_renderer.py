@@ -121,9 +121,8 @@ class TileRenderer:
         image = self._open(url, series_path)
         plan = image.view.resolve(request)
         z = image.level_z(plan.level, plan.z)
-        pixels = self._pixels(
-            image, plan.level, plan.t, z, plan.channels, (plan.y0, plan.y1, plan.x0, plan.x1)
-        )
+        box = (plan.y0, plan.y1, plan.x0, plan.x1)
+        pixels = self._pixels(image, plan.level, plan.t, z, plan.channels, box, rgbx=True)
         return encode(pixels, plan.format, plan.quality)
 
     def _pixels(
@@ -134,10 +133,12 @@ class TileRenderer:
         z: int,
         channels: tuple[ChannelPlan, ...],
         box: tuple[int, int, int, int],
+        *,
+        rgbx: bool = False,
     ) -> np.ndarray:
         y0, y1, x0, x1 = box
         planes = [image.region(level, t, ch.index, z, y0, y1, x0, x1) for ch in channels]
-        return composite(planes, channels, self._luts, (y1 - y0, x1 - x0))
+        return composite(planes, channels, self._luts, (y1 - y0, x1 - x0), rgbx=rgbx)
 
     def thumbnail(
         self,
