@@ -322,7 +322,8 @@ class OmeSource(SourceBase):
         for position in np.ndindex(*[len(r) for _, r in outer]):
             coords = {dim: r[i] for (dim, r), i in zip(outer, position, strict=True)}
             linear = layout.plane_index(coords.get("Z", 0), coords.get("C", 0), coords.get("T", 0))
-            result[position] = self._plane(
+            target = result[position]
+            plane = self._plane(
                 series=series,
                 layout=layout,
                 store=store,
@@ -330,7 +331,10 @@ class OmeSource(SourceBase):
                 level=level,
                 plane_shape=plane_shape,
                 region=plane_index,
+                out=target,
             )
+            if plane is not target:
+                target[...] = plane
         squeeze = tuple(
             0 if isinstance(item, int) else slice(None)
             for dim, item in zip(structure.dims, index, strict=True)
@@ -348,6 +352,7 @@ class OmeSource(SourceBase):
         level: int,
         plane_shape: tuple[int, ...],
         region: tuple[int | slice, ...],
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         if store.kind == "bindata":
             if level:
@@ -371,7 +376,7 @@ class OmeSource(SourceBase):
                     )
                 page = subifd_page(tif, page, level)
             _check_page(self.path, page, layout, plane_shape, series)
-            return read_page(page, region)
+            return read_page(page, region, out)
 
     def _bindata_plane(self, series: int, layout: OmeLayout, linear: int) -> np.ndarray:
         pixels = self._ome.images[series].pixels

@@ -20,6 +20,7 @@ import numpy as np
 import tifffile
 
 from imagesteward.errors import CorruptFileError, ImageStewardError
+from imagesteward.formats._tiff_segments import read_window
 from imagesteward.formats.reader import ReadContext
 from imagesteward.formats.safety import check_plausible_size
 
@@ -132,12 +133,22 @@ def subifd_page(tif: tifffile.TiffFile, page: Any, level: int) -> Any:
         return tifffile.TiffPage(tif, (page.index, level))
 
 
-def read_page(page: Any, region: tuple[int | slice, ...]) -> np.ndarray:
+def read_page(
+    page: Any, region: tuple[int | slice, ...], out: np.ndarray | None = None
+) -> np.ndarray:
     """Read a region of one page as (Y, X[, S]), decoding only the tiles it touches.
 
-    ``region`` indexes Y, X and (when present) S. Stripped pages are decoded whole; tiled pages
-    read through tifffile's zarr store so a small window of a whole-slide plane stays small.
+    ``out``, when given, is tried as the destination (the result is then ``out`` itself);
+    a caller must copy the result into it when it is another array.
+
+    ``region`` indexes Y, X and (when present) S. Ordinary pages (2-D tiles or strips,
+    interleaved samples) are decoded segment by segment straight into the window
+    (:mod:`imagesteward.formats._tiff_segments`); others fall back to tifffile: stripped pages
+    decoded whole, tiled pages through its zarr store so a small window stays small.
     """
+    direct = _read_direct(page, region, out)
+    if direct is not None:
+        return direct
     wanted = dict(zip("YXS", region, strict=False))
     axes: str = page.axes
     index = tuple(wanted.get(axis, slice(None)) for axis in axes)
@@ -157,6 +168,34 @@ def read_page(page: Any, region: tuple[int | slice, ...]) -> np.ndarray:
     if order != sorted(order):
         data = np.transpose(data, order)
     return data
+
+
+def _read_direct(
+    page: Any, region: tuple[int | slice, ...], out: np.ndarray | None
+) -> np.ndarray | None:
+    items = [*region, *([slice(None)] * (3 - len(region)))]
+    rows, columns, samples = items[:3]
+    if not all(isinstance(i, int | slice) for i in (rows, columns, samples)):
+        return None
+    spans = [slice(i, i + 1) if isinstance(i, int) else i for i in (rows, columns)]
+    # Straight into the caller's array when it is the plain (Y, X[, S]) window.
+    whole = isinstance(rows, slice) and isinstance(columns, slice) and samples == slice(None)
+    target = None
+    if out is not None and whole:
+        target = out if out.ndim == 3 else out[..., np.newaxis]
+    try:
+        data = read_window(page, spans[0], spans[1], target)
+    except (ValueError, TypeError, AttributeError):
+        return None  # the general route reads it and reports any damage in its own words
+    if data is None:
+        return None
+    if target is not None:
+        return out
+    rows_index = 0 if isinstance(rows, int) else slice(None)
+    columns_index = 0 if isinstance(columns, int) else slice(None)
+    if data.shape[2] == 1 and len(region) < 3:
+        return data[rows_index, columns_index, 0]
+    return data[rows_index, columns_index, samples]
 
 
 def plane_chunks(dims: tuple[str, ...], shape: tuple[int, ...], page: Any) -> tuple[int, ...]:
