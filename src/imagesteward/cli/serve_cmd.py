@@ -50,11 +50,13 @@ def serve(
         "access_log": access_log,
         "log_level": "info",
     }
-    if workers == 1:
-        from imagesteward.server import build_app
-
-        uvicorn.run(build_app(settings), **options)  # type: ignore[arg-type]
-        return
-    # Worker processes import the app by name; they find the installation in the environment.
+    # The module-level app (with its fast path for tiles and Zarr keys), imported by name so
+    # that worker processes can import it too; it finds the installation in the environment.
     os.environ[HOME_ENV] = str(settings.home)
-    uvicorn.run("imagesteward.server.asgi:app", workers=workers, **options)  # type: ignore[arg-type]
+    uvicorn.run(
+        "imagesteward.server.asgi:app",
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        **options,  # type: ignore[arg-type]
+    )

@@ -100,6 +100,13 @@ class TileRenderer:
             ),
         )
 
+    def described(self, url: str, series_path: str = "") -> ImageView | None:
+        """The view of an image already opened, else ``None``; never reads anything."""
+        if not isinstance(url, str) or not url:
+            return None
+        opened = self._images.get((url, check_series_path(series_path)))
+        return None if opened is None else opened.view
+
     def describe(self, url: str, series_path: str = "") -> ImageView:
         """Axes, levels, sizes, channel defaults and pixel sizes of one image."""
         return self._open(url, series_path).view
@@ -116,6 +123,14 @@ class TileRenderer:
                 "channels", request.channels, "expected a tuple of ChannelSetting"
             ) from None
         return self._tiles.get_or_load(key, lambda: self._render(url, series_path, request))
+
+    def cached(self, url: str, series_path: str, request: TileRequest) -> bytes | None:
+        """The tile :meth:`render` would return, if it is in the tile cache; never renders.
+
+        Cheap enough for an event loop (a dictionary lookup under a lock): a server answers
+        repeated tiles without the hop to a worker thread that rendering needs.
+        """
+        return self._tiles.get((url, series_path, request))
 
     def _render(self, url: str, series_path: str, request: TileRequest) -> bytes:
         image = self._open(url, series_path)

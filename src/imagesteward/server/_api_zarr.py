@@ -25,10 +25,10 @@ from imagesteward.server._services import Services
 from imagesteward.server._viewer import current_viewer
 from imagesteward.server._zarr import ZarrLocation, media_type_of, safe_key
 
-__all__ = ["OPENAPI_PATH", "OPENAPI_PATH_ITEM", "zarr_route"]
+__all__ = ["CORS_HEADERS", "OPENAPI_PATH", "OPENAPI_PATH_ITEM", "zarr_route"]
 
 # Browser viewers (vizarr, Neuroglancer, OME-Zarr validators) read renditions across origins.
-_CORS = {
+CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Content-Range, Content-Length, Accept-Ranges",
 }
@@ -61,7 +61,7 @@ async def zarr_key(request: Request) -> Response:
         etag=strong_etag(tag),
         cache_control=CACHE_LONG,
         media_type=media_type_of(key),
-        headers=_CORS,
+        headers=CORS_HEADERS,
     )
 
 
