@@ -52,16 +52,20 @@ class CodecSpec:
 
     def encode(self, data: np.ndarray) -> bytes:
         """Compress one C-contiguous little-endian chunk."""
-        raw = memoryview(np.ascontiguousarray(data)).cast("B")
+        contiguous = np.ascontiguousarray(data)
         if self.compressor == "none":
-            return bytes(raw)
+            return contiguous.tobytes()
         import imagecodecs
 
+        # The array itself, never a byte view of it: imagecodecs takes blosc's typesize from
+        # the buffer's item size and ignores ``typesize`` for a byte view, so a shuffle of a
+        # byte view shuffles nothing (measured: 16-bit chunks 1.0x with lz4 instead of 1.6x,
+        # and the stream's header said typesize 1 where zarr.json says 2).
         # imagecodecs releases the GIL while blosc runs; it returns bytes, which bytes() passes
         # through without a copy.
         return bytes(
             imagecodecs.blosc_encode(
-                raw,
+                contiguous,
                 level=self.clevel,
                 compressor=self.compressor,
                 shuffle=_SHUFFLE_CODES[self.shuffle],
