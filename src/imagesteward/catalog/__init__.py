@@ -7,6 +7,7 @@ columns. The schema is managed by the Alembic migrations shipped in ``migrations
 """
 
 from imagesteward.catalog._access import AccessCatalog, access_catalog
+from imagesteward.catalog._access_views import SharedItem, ShareRecord, VisibilityView
 from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
 from imagesteward.catalog._annotate import ImageAnnotation
 from imagesteward.catalog._audit import AuditRecord
@@ -78,10 +79,13 @@ __all__ = [
     "RenditionRecord",
     "Restriction",
     "ReviewerLinkRecord",
+    "ShareRecord",
+    "SharedItem",
     "StudyRecord",
     "TextMatch",
     "TokenRecord",
     "UserRecord",
+    "VisibilityView",
     "access_catalog",
     "catalog_status",
     "open_catalog",

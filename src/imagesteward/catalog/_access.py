@@ -29,7 +29,8 @@ from imagesteward.access import (
     decide,
     permitted,
 )
-from imagesteward.catalog import _accounts, _audit, _sharing, _visibility
+from imagesteward.catalog import _access_views, _accounts, _audit, _sharing, _visibility
+from imagesteward.catalog._access_views import SharedItem, ShareRecord, VisibilityView
 from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
 from imagesteward.catalog._audit import AuditRecord
 from imagesteward.catalog._catalog import Catalog
@@ -496,6 +497,71 @@ class AccessCatalog:
                 s, key_id, by=_actor(acting), remote=remote, now=utcnow()
             )
         )
+
+    # -- what the web UI shows (catalog/_access_views.py) ---------------------------------
+
+    def shares_of(
+        self, project: str, dataset: str | None = None, *, acting: Principal | None = None
+    ) -> list[ShareRecord]:
+        """The shares of a project or dataset, for those who may share it."""
+        at = utcnow()
+
+        def work(s: Session) -> list[ShareRecord]:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.SHARE, at)
+            return _access_views.shares_of(s, where)
+
+        return self._read(work)
+
+    def reviewer_links_of(
+        self, project: str, dataset: str, *, acting: Principal | None = None
+    ) -> list[ReviewerLinkRecord]:
+        """A dataset's reviewer links (revoked and expired too), for those who may share it."""
+        at = utcnow()
+
+        def work(s: Session) -> list[ReviewerLinkRecord]:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.SHARE, at)
+            return _access_views.reviewer_links_of(s, where)
+
+        return self._read(work)
+
+    def revoke_dataset_reviewer_link(
+        self,
+        project: str,
+        dataset: str,
+        key_id: str,
+        *,
+        acting: Principal | None = None,
+        remote: str | None = None,
+    ) -> None:
+        """Withdraw one of a dataset's reviewer links (whoever may share the dataset may)."""
+        at = utcnow()
+
+        def work(s: Session) -> None:
+            where = _visibility.locate(s, project, dataset)
+            self._require(s, acting, where, Action.SHARE, at)
+            if key_id not in {link.key_id for link in _access_views.reviewer_links_of(s, where)}:
+                raise NotFoundError(
+                    f"Dataset {project}/{dataset} has no reviewer link {key_id!r}.", ref=key_id
+                )
+            _sharing.revoke_reviewer_link(s, key_id, by=_actor(acting), remote=remote, now=at)
+
+        self._write(work)
+
+    def shared_with(self, principal: Principal) -> list[SharedItem]:
+        """Projects and datasets shared with ``principal`` directly or through its groups."""
+        return self._read(lambda s: _access_views.shared_with(s, principal))
+
+    def visibility_views(
+        self, *, now: datetime | None = None
+    ) -> dict[tuple[str, str | None], VisibilityView]:
+        """The visibility in force of every project ``(P, None)`` and dataset ``(P, D)``."""
+        return self._read(lambda s: _access_views.visibility_views(s, now or utcnow()))
+
+    def dataset_places(self, ids: Iterable[int]) -> list[tuple[str, str]]:
+        """The ``(project, dataset)`` names of datasets given by id (a reviewer link's)."""
+        return self._read(lambda s: _access_views.dataset_places(s, set(ids)))
 
     # -- decisions ------------------------------------------------------------------------
 

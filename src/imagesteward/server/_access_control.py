@@ -16,13 +16,14 @@ caller may list, and the service filters.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import anyio.to_thread
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -35,7 +36,8 @@ from imagesteward.access import (
     Principal,
 )
 from imagesteward.access import Scope as CredentialScope
-from imagesteward.errors import AuthenticationError, PermissionDeniedError
+from imagesteward.errors import AuthenticationError, ImageStewardError, PermissionDeniedError
+from imagesteward.server._review_cookie import review_link
 from imagesteward.server._sessions import session_token
 
 if TYPE_CHECKING:
@@ -146,12 +148,21 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/projects/{project}/datasets/{dataset}/shares"): _dataset(_A.SHARE),
     ("DELETE", "/api/v1/projects/{project}/datasets/{dataset}/shares"): _dataset(_A.SHARE),
     ("POST", "/api/v1/projects/{project}/datasets/{dataset}/reviewer-links"): _dataset(_A.SHARE),
+    ("GET", "/api/v1/projects/{project}/shares"): _project(_A.SHARE),
+    ("GET", "/api/v1/projects/{project}/datasets/{dataset}/shares"): _dataset(_A.SHARE),
+    ("GET", "/api/v1/projects/{project}/datasets/{dataset}/reviewer-links"): _dataset(_A.SHARE),
+    ("DELETE", "/api/v1/projects/{project}/datasets/{dataset}/reviewer-links"): _dataset(_A.SHARE),
+    ("POST", "/api/v1/review"): OPEN,
+    ("DELETE", "/api/v1/review"): OPEN,
     # The web UI's pages.
     ("GET", "/"): OPEN,
     ("GET", "/browse"): _listing(_A.LIST),
     ("GET", "/images/{image}"): _image(_A.VIEW_METADATA),
     ("GET", "/images/{image}/original-metadata"): _image(_A.VIEW_METADATA),
     ("GET", "/images/{image}/histograms/{channel}.json"): _image(_A.THUMBNAIL),
+    ("GET", "/login"): OPEN,
+    ("GET", "/shared"): OPEN,
+    ("GET", "/review"): OPEN,
     ("GET", "/static/{path:path}"): OPEN,
 }
 
@@ -221,7 +232,8 @@ def _wrap(routes: list[BaseRoute], rules: dict[int, dict[str, RouteRule]]) -> No
     for position, route in enumerate(routes):
         if isinstance(route, Route) and id(route) in rules:
             own = copy.copy(route)
-            own.app = _Guard(route.app, rules[id(route)])
+            # Web pages answer a refusal with a page (their route says how), not a problem.
+            own.app = _Guard(route.app, rules[id(route)], getattr(route, "refusal_page", None))
             routes[position] = own
         elif not isinstance(route, Mount):
             children = getattr(route, "routes", None)
@@ -232,9 +244,15 @@ def _wrap(routes: list[BaseRoute], rules: dict[int, dict[str, RouteRule]]) -> No
 class _Guard:
     """ASGI wrapper deciding a request against its route's rule before the endpoint runs."""
 
-    def __init__(self, app: ASGIApp, rules: dict[str, RouteRule]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        rules: dict[str, RouteRule],
+        refusal_page: Callable[[Request, ImageStewardError], Response] | None = None,
+    ) -> None:
         self.app = app
         self.rules = rules
+        self.refusal_page = refusal_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -245,11 +263,24 @@ class _Guard:
         if rule is None:  # a method the route refuses anyway (405)
             await self.app(scope, receive, send)
             return
+        if self.refusal_page is not None and _wants_html(scope):
+            try:
+                await self._decide(scope, rule)
+            except ImageStewardError as exc:
+                await self.refusal_page(Request(scope), exc)(scope, receive, send)
+                return
+        else:
+            await self._decide(scope, rule)
+        await self.app(scope, receive, send)
+
+    async def _decide(self, scope: Scope, rule: RouteRule) -> None:
         access: AccessCatalog = scope["app"].state.access
         connection = HTTPConnection(scope)
         authorization = connection.headers.get("authorization")
         if not authorization and (token := session_token(connection)):
             authorization = f"Bearer {token}"
+        if not authorization and (link := review_link(connection)):
+            authorization = f"Bearer {link}"
         principal = await anyio.to_thread.run_sync(
             partial(authenticate, access, authorization,
                     remote=connection.client.host if connection.client else None)
@@ -267,7 +298,11 @@ class _Guard:
             require_facility_admin(principal)
         elif rule.subject != "open":
             await anyio.to_thread.run_sync(_decide, access, principal, rule, scope["path_params"])
-        await self.app(scope, receive, send)
+
+
+def _wants_html(scope: Scope) -> bool:
+    """Whether a browser asks (programs asking a page still get a problem document)."""
+    return "text/html" in Request(scope).headers.get("accept", "")
 
 
 def require_facility_admin(principal: Principal) -> None:

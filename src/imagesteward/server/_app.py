@@ -26,6 +26,7 @@ from imagesteward.server import (
     _api_eln,
     _api_images,
     _api_render,
+    _api_reviewing,
     _api_session,
     _api_sharing,
     _api_study,
@@ -97,7 +98,7 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
     app.router.routes.insert(0, _api_zarr.zarr_route())
     for module in (
         _api_catalog, _api_images, _api_render, _api_describe, _api_eln, _api_access,
-        _api_session, _api_sharing, _api_study,
+        _api_session, _api_sharing, _api_study, _api_reviewing,
     ):  # fmt: skip
         # The routes themselves, not include_router: FastAPI wraps included routers in a
         # dispatcher of its own, which would bypass ReadRoute's HEAD matching.

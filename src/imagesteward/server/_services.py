@@ -215,8 +215,11 @@ class Services:
         readable = self.viewer.readable
         if readable is None:
             return self._images(query)
-        if query.project is not None:
-            self.datasets(query.project)  # an unlisted project is "not found", like a missing one
+        if query.project is not None or query.dataset is not None:
+            # An unlisted project or dataset is "not found", word for word like a missing one.
+            listed = self.datasets(query.project)
+            if query.dataset is not None and all(d.name != query.dataset for d in listed):
+                raise _hidden_dataset(query.project, query.dataset)
         result = self._images(query)
         items = tuple(record for record in result.items if record.dataset_id in readable)
         return ImagePageResult(items, result.next_cursor)
@@ -333,6 +336,16 @@ def _hidden_project(project: str) -> NotFoundError:
     # One answer for a project that does not exist and one the viewer may not list; the
     # catalog's own message names every project, which access control must not reveal.
     return NotFoundError(f"No project named {project!r}.", project=project)
+
+
+def _hidden_dataset(project: str | None, dataset: str) -> NotFoundError:
+    # The catalog's own words for a dataset that does not exist (catalog/_listing.py).
+    where = f" in project {project!r}" if project is not None else ""
+    return NotFoundError(
+        f"No dataset named {dataset!r}{where}; list the datasets to see their names.",
+        project=project,
+        dataset=dataset,
+    )
 
 
 def _foreign_cursor(cursor: str) -> NotFoundError:

@@ -6,6 +6,7 @@
 ``/images/{image}``                        metadata by REMBI section, files, renditions, the viewer
 ``/images/{image}/original-metadata``      the complete original metadata document (download)
 ``/images/{image}/histograms/{c}.json``    a channel's histogram, for the viewer's auto-contrast
+``/login``, ``/shared``, ``/review``       sign in, "shared with me", a reviewer link opened
 ``/static/{digest}/...``                   CSS and JavaScript (ES modules, no build step)
 ========================================  ==========================================================
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.routing import Mount
 
-from imagesteward.server.web import routes
+from imagesteward.server.web import _access_pages, routes
 from imagesteward.server.web._routing import RouteGroup
 from imagesteward.server.web._site import STATIC_DIRECTORY, Site, VersionedStaticFiles
 
@@ -30,4 +31,5 @@ def install_web(app: FastAPI) -> None:
     site = Site.create()
     app.state.web_site = site
     static = Mount(site.static_path, app=VersionedStaticFiles(directory=STATIC_DIRECTORY))
-    app.router.routes.append(RouteGroup([*routes.pages.routes, *routes.documents.routes, static]))
+    grouped = [*routes.pages.routes, *_access_pages.pages.routes, *routes.documents.routes, static]
+    app.router.routes.append(RouteGroup(grouped))

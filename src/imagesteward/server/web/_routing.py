@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from imagesteward.errors import ImageStewardError
 from imagesteward.server._problems import status_of
 from imagesteward.server._routing import ReadRoute
+from imagesteward.server.web._refusals import refusal_page
 from imagesteward.server.web._site import Site
 
 __all__ = ["PageRoute", "RouteGroup", "site_of"]
@@ -40,6 +41,9 @@ class PageRoute(ReadRoute):
     A person following a stale link should see a page that says what is missing and where to
     go, not a problem+json document.
     """
+
+    #: How the access guard answers a refusal on a page (a page too, for browsers).
+    refusal_page = staticmethod(refusal_page)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """FastAPI's handler, with imagesteward and validation errors rendered as pages."""

@@ -23,6 +23,7 @@ from imagesteward import __version__
 from imagesteward.server._conditional import CACHE_IMMUTABLE
 from imagesteward.server._present import API
 from imagesteward.server.web._format import FILTERS
+from imagesteward.server.web._identity import signed_in
 
 __all__ = ["STATIC_DIRECTORY", "Site", "VersionedStaticFiles", "static_digest"]
 
@@ -91,6 +92,7 @@ class Site:
             "static": f"{root}{self.static_path}",
             "version": __version__,
             "path": request.url.path,
+            "me": signed_in(request),
         }
         body = self.environment.get_template(template).render(**common, **context)
         # Pages reflect the catalog as it is now: never serve a stale one from a cache.

@@ -22,6 +22,7 @@ from imagesteward.server._files import MemoryBytes, not_modified, send
 from imagesteward.server._routing import ReadRoute, ServicesDep, root_of
 from imagesteward.server._schemas import ImageQuery, SearchText
 from imagesteward.server._tile_params import rendering_etag
+from imagesteward.server.web._access_pages import place_access, visibility_views
 from imagesteward.server.web._image_page import image_page, napari_snippets
 from imagesteward.server.web._routing import PageRoute, site_of
 from imagesteward.server.web._site_data import catalog_stats, original_metadata, recent_images
@@ -64,6 +65,7 @@ def home(request: Request, services: ServicesDep) -> Response:
         "projects": services.projects(),
         "instruments": services.instruments(),
         "recent": recent_images(services, RECENT_IMAGES),
+        "visibility": visibility_views(request),
     }
     return site_of(request).render(request, "home.html", context)
 
@@ -106,6 +108,8 @@ def browse(
         "datasets": services.datasets(None),
         "images": result.items,
         "next_page": following,
+        "visibility": visibility_views(request),
+        "place": place_access(request, query.project, query.dataset),
     }
     return site_of(request).render(request, "browse.html", context)
 
