@@ -139,3 +139,21 @@ def test_unhashable_or_foreign_requests_are_refused(
     with pytest.raises(RenderRequestError) as caught:
         renderer.render(renditions["fluo"].url, "", bad)  # type: ignore[arg-type]
     assert caught.value.details["parameter"] in ("request", "channels")
+
+
+def test_render_in_memory_reads_nothing(
+    renderer: TileRenderer, renditions: dict[str, Rendition]
+) -> None:
+    url = renditions["fluo"].url
+    assert renderer.render_in_memory(url, "", BASE) is None  # the image is not open yet
+    renderer.describe(url, "")
+    assert renderer.render_in_memory(url, "", BASE) is None  # its chunks are not decoded
+    assert renderer.stats().chunks.misses == 0
+    other = _channel(0, window=(100, 900))
+    renderer.render(url, "", other)  # decodes the chunk planes BASE needs too
+    misses = renderer.stats().chunks.misses
+    got = renderer.render_in_memory(url, "", BASE)
+    assert got is not None
+    assert renderer.stats().chunks.misses == misses
+    assert got == TileRenderer().render(url, "", BASE)
+    assert renderer.render_in_memory(url, "", dataclasses.replace(BASE, width=1024)) is None

@@ -111,6 +111,11 @@ class LRUCache[K: Hashable, V]:
                 del self._flights[key]
             flight.done.set()
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is cached (not counted, recency unchanged)."""
+        with self._lock:
+            return key in self._entries
+
     def put(self, key: K, value: V) -> None:
         """Keep ``value``, evicting the least recently used entries beyond the budget."""
         cost = self._cost(value)

@@ -173,6 +173,22 @@ class OpenImage:
                 self._cache.put(key, chunk[inner].copy())
         return found.copy()
 
+    def in_memory(
+        self, level: int, t: int, c: int, z: int, y0: int, y1: int, x0: int, x1: int
+    ) -> bool:
+        """Whether :meth:`region` would read nothing (every chunk plane it needs is cached)."""
+        chunks = self.readers[level].array.chunks
+        fixed = {"t": t, "c": c, "z": z}
+        lead = [fixed[axis] for axis in self.axes[:-2]]
+        outer = tuple(i // n for i, n in zip(lead, chunks, strict=False))
+        inner = tuple(i % n for i, n in zip(lead, chunks, strict=False))
+        ch, cw = chunks[-2], chunks[-1]
+        return all(
+            (self.url, self.series_path, level, (*outer, row, col), inner) in self._cache
+            for row in range(y0 // ch, (y1 - 1) // ch + 1)
+            for col in range(x0 // cw, (x1 - 1) // cw + 1)
+        )
+
     def region(
         self, level: int, t: int, c: int, z: int, y0: int, y1: int, x0: int, x1: int
     ) -> np.ndarray:

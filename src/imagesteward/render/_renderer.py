@@ -41,6 +41,8 @@ __all__ = ["RendererStats", "TileRenderer"]
 _LUT_BYTES = 16 * 2**20
 _MAX_IMAGES = 64
 _MAX_HISTOGRAMS = 1024
+#: Largest region :meth:`TileRenderer.render_in_memory` renders (one viewer tile).
+_INLINE_PIXELS = 512 * 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +126,28 @@ class TileRenderer:
             ) from None
         return self._tiles.get_or_load(key, lambda: self._render(url, series_path, request))
 
-    def cached(self, url: str, series_path: str, request: TileRequest) -> bytes | None:
-        """The tile :meth:`render` would return, if it is in the tile cache; never renders.
+    def render_in_memory(self, url: str, series_path: str, request: TileRequest) -> bytes | None:
+        """The tile when making it reads nothing, else ``None`` (then call :meth:`render`).
 
-        Cheap enough for an event loop (a dictionary lookup under a lock): a server answers
-        repeated tiles without the hop to a worker thread that rendering needs.
+        Cached, or the image open and every chunk plane the tile needs decoded in memory, and
+        the region at most one 512² tile: then rendering is a few milliseconds of pure CPU
+        (lookup tables and the encoder), which a server may run on its event loop rather than
+        pay a worker-thread hop and the lock contention of threads; anything that would read
+        storage (a cold chunk, a remote object) is left to :meth:`render` in a worker thread.
         """
-        return self._tiles.get((url, series_path, request))
+        key = (url, series_path, request)
+        found = self._tiles.get(key)
+        if found is not None:
+            return found
+        image = self._images.get((url, check_series_path(series_path)))
+        if image is None or request.width * request.height > _INLINE_PIXELS:
+            return None
+        plan = image.view.resolve(request)
+        z = image.level_z(plan.level, plan.z)
+        box = (plan.y0, plan.y1, plan.x0, plan.x1)
+        if not all(image.in_memory(plan.level, plan.t, ch.index, z, *box) for ch in plan.channels):
+            return None
+        return self._tiles.get_or_load(key, lambda: self._render(url, series_path, request))
 
     def _render(self, url: str, series_path: str, request: TileRequest) -> bytes:
         image = self._open(url, series_path)
