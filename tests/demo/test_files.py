@@ -17,7 +17,7 @@ from imagesteward.demo import DEMO_PROJECTS, DemoFile, write_demo_files
 from imagesteward.errors import ConfigurationError
 from tests.demo.conftest import by_name
 
-KINDS = ["widefield", "overview", "zstack", "live", "screen", "he_section", "tem"]
+KINDS = ["widefield", "overview", "zstack", "live", "4d", "screen", "he_section", "tem"]
 
 
 def _digest(path: Path) -> str:

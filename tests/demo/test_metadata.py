@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import math
 from datetime import datetime
 from typing import Any
@@ -218,6 +219,26 @@ def test_the_time_lapse_has_time_stage_and_environment(demo: list[DemoFile]) -> 
     last = next(p for p in planes if p.the_t == 23 and p.the_c == 0)
     assert last.delta_t is not None and abs(last.delta_t - 23 * 300) < 1
     assert all(p.exposure_time for p in planes)
+
+
+def test_the_5d_time_lapse_has_sections_time_points_and_their_planes(
+    demo: list[DemoFile],
+) -> None:
+    item = by_name(demo, "4d")
+    assert item.project == "Demo: cell dynamics"
+    facts = item.expected["series"][0]
+    assert {k: facts["sizes"][k] for k in "TZC"} == {"T": 5, "Z": 7, "C": 2}
+    assert facts["time_increment_s"] == 600.0
+    assert facts["physical_pixel_size"]["z"] == 1.0
+    assert facts["acquisition_mode"] == "SpinningDiskConfocal"
+    pixels = _parse(item).images[0].pixels
+    assert len(pixels.planes) == 5 * 7 * 2
+    heights = sorted({p.position_z for p in pixels.planes if p.the_t == 0 and p.the_c == 0})
+    assert len(heights) == 7 and all(
+        abs(b - a - 1.0) < 1e-6 for a, b in itertools.pairwise(heights)
+    )
+    last = next(p for p in pixels.planes if (p.the_t, p.the_z, p.the_c) == (4, 0, 0))
+    assert last.delta_t is not None and abs(last.delta_t - 4 * 600) < 1
 
 
 def test_the_screen_is_one_file_with_four_images_of_a_well(demo: list[DemoFile]) -> None:

@@ -142,7 +142,29 @@ def test_em_image_has_dark_membranes_on_grey(demo: list[DemoFile]) -> None:
     assert _shift_correlation(image, 2) > 0.5
 
 
-@pytest.mark.parametrize("kind", ["widefield", "overview", "zstack", "live", "screen"])
+def test_the_5d_time_lapse_focuses_through_moving_cells(demo: list[DemoFile]) -> None:
+    movie = _read(by_name(demo, "4d")).astype(np.float64)  # (t, z, c, y, x)
+    frames, sections = movie.shape[:2]
+    assert (frames, sections, movie.shape[2]) == (5, 7, 2)
+    middle = sections // 2
+    for channel in (0, 1):
+        # The middle section is in focus: sharpest (largest neighbour differences) and
+        # brightest above the background; the outer sections are blurred and dimmer.
+        def sharpness(z: int, c: int = channel) -> float:
+            return float(np.abs(np.diff(movie[0, z, c], axis=1)).mean())
+
+        assert sharpness(middle) > 1.2 * sharpness(0)
+        assert sharpness(middle) > 1.2 * sharpness(sections - 1)
+        signal = movie[0, :, channel].mean(axis=(1, 2))
+        assert signal[middle] > signal[0] and signal[middle] > signal[-1]
+    nuclei = movie[:, middle, 0]
+    first_last = float(np.corrcoef(nuclei[0].ravel(), nuclei[-1].ravel())[0, 1])
+    first_next = float(np.corrcoef(nuclei[0].ravel(), nuclei[1].ravel())[0, 1])
+    assert first_next > first_last, "cells move between time points"
+    assert not np.array_equal(movie[0], movie[1])
+
+
+@pytest.mark.parametrize("kind", ["widefield", "overview", "zstack", "live", "4d", "screen"])
 def test_counts_stay_within_the_detector_range(demo: list[DemoFile], kind: str) -> None:
     item = by_name(demo, kind)
     bits = item.expected["series"][0]["significant_bits"]

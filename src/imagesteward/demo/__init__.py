@@ -1,8 +1,9 @@
 """Demo data: synthetic microscopy files that look and are described like real acquisitions.
 
 ``steward demo`` builds a demo installation from these files. :func:`write_demo_files` renders
-them (fixed and live cells on widefield, confocal and spinning-disk microscopes, a screening
-well, a pyramidal H&E slide scan and an electron micrograph), writes them as OME-TIFF and
+them (fixed and live cells on widefield, confocal and spinning-disk microscopes, a 5-D
+time-lapse of Z-stacks, a screening well, a pyramidal H&E slide scan and an electron
+micrograph), writes them as OME-TIFF and
 ImageJ TIFF, and returns one :class:`DemoFile` per file with its project, dataset and the
 metadata ingest should capture::
 

@@ -1,7 +1,7 @@
 """The demo files: write them all, and say where each belongs and what it holds.
 
 Each demo project module (:mod:`~imagesteward.demo.project_cell_biology`,
-:mod:`~imagesteward.demo.project_histology`,
+:mod:`~imagesteward.demo.project_cell_dynamics`, :mod:`~imagesteward.demo.project_histology`,
 :mod:`~imagesteward.demo.project_electron_microscopy`) lists recipes that render synthetic
 pixels, describe the acquisition in OME-XML with the facility's instruments and write the file.
 Every file draws from its own random stream, so the files are written in parallel threads and
@@ -17,14 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imagesteward.demo import project_cell_biology, project_electron_microscopy, project_histology
+from imagesteward.demo import (
+    project_cell_biology,
+    project_cell_dynamics,
+    project_electron_microscopy,
+    project_histology,
+)
 from imagesteward.demo.acquisition import Recipe
 from imagesteward.demo.noise import random_stream
 from imagesteward.errors import ConfigurationError
 
 __all__ = ["DEMO_PROJECTS", "DemoFile", "write_demo_files"]
 
-_PROJECTS = (project_cell_biology, project_histology, project_electron_microscopy)
+_PROJECTS = (
+    project_cell_biology,
+    project_cell_dynamics,
+    project_histology,
+    project_electron_microscopy,
+)
 DEMO_PROJECTS = tuple(module.PROJECT for module in _PROJECTS)
 """Names of the projects the demo files belong to."""
 
@@ -82,7 +92,7 @@ def write_demo_files(directory: Path, *, seed: int = 0, scale: float = 1.0) -> l
 
     The files are synthetic but look and are described like real acquisitions: fixed cells on
     a widefield (3 channels), a confocal overview and Z-stack, a spinning-disk time-lapse, a
-    four-field screening well (one file, four images), a pyramidal H&E slide scan and an
+    5-D time-lapse of Z-stacks, a four-field screening well (one file, four images), a pyramidal H&E slide scan and an
     ImageJ TIFF electron micrograph. They are the same bytes for the same ``seed`` and
     ``scale``; existing files of the same names are replaced.
 
@@ -94,7 +104,7 @@ def write_demo_files(directory: Path, *, seed: int = 0, scale: float = 1.0) -> l
         Non-negative seed of the random content.
     scale
         Factor on the width and height of every image (pixel sizes stay the same, the field of
-        view changes), between 1/16 and 2. At 1 the whole set is about 50 MB.
+        view changes), between 1/16 and 2. At 1 the whole set is about 65 MB.
 
     Returns
     -------
