@@ -12,6 +12,7 @@ import zarr
 from imagesteward.convert._codec import (
     BLOCKSIZE,
     CodecSpec,
+    choose_codec,
     choose_shuffle,
     encode_chunk,
     encode_shard,
@@ -164,3 +165,18 @@ def test_blosc_streams_carry_the_declared_typesize(shuffle: str, dtype: str) -> 
     if shuffle == "shuffle":
         unshuffled = CodecSpec("zstd", 1, "noshuffle").encode(data)
         assert len(ours) < 0.8 * len(unshuffled)
+
+
+def test_auto_compressor_is_lz4_unless_zstd_is_much_smaller() -> None:
+    rng = np.random.default_rng(6)
+    auto = CodecSpec("auto", 1, "auto")
+    # Fluorescence-like: smooth structure with shot noise; zstd is only ~13 % smaller.
+    y, x = np.mgrid[0:512, 0:512]
+    smooth = rng.poisson(1500 * (1 + np.sin(x / 37.0) * np.cos(y / 23.0)) + 100)
+    # Dim noise without structure: lz4 finds no repeats, zstd's entropy coder does the work.
+    noisy = (100 + rng.poisson(20, (512, 512))).astype(np.uint16)
+    assert choose_codec([smooth.astype(np.uint16)], auto) == CodecSpec("lz4", 1, "shuffle")
+    assert choose_codec([noisy], auto) == CodecSpec("zstd", 1, "shuffle")
+    # An explicit compressor or shuffle is kept.
+    assert choose_codec([noisy], CodecSpec("lz4", 1, "auto")).compressor == "lz4"
+    assert choose_codec([noisy], CodecSpec("auto", 1, "bitshuffle")).shuffle == "bitshuffle"

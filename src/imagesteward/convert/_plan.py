@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from imagesteward.convert._axes import AxisMap, Box
-from imagesteward.convert._codec import CodecSpec, choose_shuffle
+from imagesteward.convert._codec import CodecSpec, choose_codec
 from imagesteward.convert._layout import Level, Stage, plan_chunks, plan_levels, plan_stages
 from imagesteward.errors import ConversionError
 
@@ -204,12 +204,8 @@ def _series_plan(
         shard=options.shard,
     )
     codec = CodecSpec(options.compressor, options.clevel, options.shuffle)
-    if options.shuffle == "auto":
-        codec = CodecSpec(
-            codec.compressor,
-            codec.clevel,
-            choose_shuffle(_samples(source, index, axes, levels[0]), codec),
-        )
+    if "auto" in (options.compressor, options.shuffle):
+        codec = choose_codec(_samples(source, index, axes, levels[0]), codec)
     return SeriesPlan(
         position,
         index,
