@@ -155,7 +155,7 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/review"): OPEN,
     ("DELETE", "/api/v1/review"): OPEN,
     # The web UI's pages.
-    ("GET", "/"): OPEN,
+    ("GET", "/"): _listing(_A.LIST),
     ("GET", "/browse"): _listing(_A.LIST),
     ("GET", "/images/{image}"): _image(_A.VIEW_METADATA),
     ("GET", "/images/{image}/original-metadata"): _image(_A.VIEW_METADATA),

@@ -18,11 +18,20 @@ from fastapi.responses import RedirectResponse, Response
 
 from imagesteward.access import Action, Visibility
 from imagesteward.catalog import AccessCatalog, AccessRecord, SharedItem, VisibilityView
+from imagesteward.server._services import Services
 from imagesteward.server.web._identity import access_control_on, principal_of
 from imagesteward.server.web._refusals import login_url, safe_next
 from imagesteward.server.web._routing import PageRoute, site_of
 
-__all__ = ["PlaceAccess", "SharedProject", "pages", "place_access", "visibility_views"]
+__all__ = [
+    "PlaceAccess",
+    "SharedProject",
+    "VisibleTotals",
+    "pages",
+    "place_access",
+    "visibility_views",
+    "visible_totals",
+]
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -67,6 +76,33 @@ class SharedProject:
 def _access(request: Request) -> AccessCatalog:
     access: AccessCatalog = request.app.state.access
     return access
+
+
+@dataclass(frozen=True, slots=True)
+class VisibleTotals:
+    """The home page's totals over what the caller may list (access control on).
+
+    Original files and bytes are counted per fileset, which may span datasets the caller
+    cannot see; they are left out rather than estimated.
+    """
+
+    projects: int
+    datasets: int
+    images: int
+    instruments: int
+    original_files: None = None
+    original_bytes: None = None
+
+
+def visible_totals(services: Services) -> VisibleTotals:
+    """Totals a page may show to this viewer: nothing it could not list is counted."""
+    datasets = services.datasets(None)
+    return VisibleTotals(
+        projects=len(services.projects()),
+        datasets=len(datasets),
+        images=sum(d.image_count for d in datasets),
+        instruments=len(services.instruments()),
+    )
 
 
 def visibility_views(request: Request) -> dict[tuple[str, str | None], VisibilityView]:

@@ -22,7 +22,7 @@ from imagesteward.server._files import MemoryBytes, not_modified, send
 from imagesteward.server._routing import ReadRoute, ServicesDep, root_of
 from imagesteward.server._schemas import ImageQuery, SearchText
 from imagesteward.server._tile_params import rendering_etag
-from imagesteward.server.web._access_pages import place_access, visibility_views
+from imagesteward.server.web._access_pages import place_access, visibility_views, visible_totals
 from imagesteward.server.web._image_page import image_page, napari_snippets
 from imagesteward.server.web._routing import PageRoute, site_of
 from imagesteward.server.web._site_data import catalog_stats, original_metadata, recent_images
@@ -61,7 +61,9 @@ def home(request: Request, services: ServicesDep) -> Response:
     """Totals, projects, instruments and the most recently added images."""
     context = {
         "title": "Home",
-        "stats": catalog_stats(services),
+        "stats": catalog_stats(services) if services.viewer.readable is None else (
+            visible_totals(services)
+        ),
         "projects": services.projects(),
         "instruments": services.instruments(),
         "recent": recent_images(services, RECENT_IMAGES),
