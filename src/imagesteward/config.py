@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -103,6 +103,42 @@ class Settings(BaseSettings):
             "Enforce accounts, groups and visibility on the server: anonymous callers see "
             "public data only. Off until the web UI can sign people in."
         ),
+    )
+    # OpenID Connect sign-in (off unless oidc_issuer and oidc_client_id are set).
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL (its /.well-known/openid-configuration is "
+        "read); with oidc_client_id, turns on 'Sign in with' that provider.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="OIDC client id.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="OIDC client secret (none for a public client, PKCE only)."
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email", description="OIDC scopes asked for, space separated."
+    )
+    oidc_provider_name: str = Field(
+        default="OpenID Connect", description="The provider's name on the sign-in page."
+    )
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="ID-token claim that names the local account (lower-cased).",
+    )
+    oidc_orcid_claim: str | None = Field(
+        default=None, description="ID-token claim carrying the user's ORCID iD, if any."
+    )
+    oidc_new_user_role: Literal["guest", "user"] = Field(
+        default="guest", description="Facility role of accounts created at a first OIDC login."
+    )
+    oidc_link_existing: bool = Field(
+        default=True,
+        description="A first OIDC login whose user name matches an unlinked local account "
+        "links to it (trust the provider's user names); false refuses it.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The server's public base URL (https://images.example.org), for the "
+        "OIDC redirect URI; default: taken from each request.",
     )
 
     @field_validator("home")

@@ -1,4 +1,4 @@
-"""Revision 0007_access: it builds what the ORM describes, the audit log is append-only."""
+"""Revisions 0007_access and 0008_oidc_identities build the ORM tables; audit is append-only."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from alembic.runtime.migration import MigrationContext
 from imagesteward.catalog import upgrade_catalog
 from imagesteward.catalog._access_tables import AuditEventRow
 from imagesteward.catalog._engine import create_catalog_engine
-from imagesteward.catalog._migrations import alembic_config
+from imagesteward.catalog._migrations import alembic_config, head_revision
 from imagesteward.catalog._tables import Base
 
 ACCESS_TABLES = {
     "users", "research_groups", "group_members", "api_tokens", "project_access",
-    "dataset_access", "shares", "reviewer_links", "audit_events",
+    "dataset_access", "shares", "reviewer_links", "audit_events", "oidc_identities",
 }  # fmt: skip
 
 
@@ -55,7 +55,7 @@ def test_downgrading_removes_the_access_tables(catalog_url: str) -> None:
             assert not ACCESS_TABLES & set(sa.inspect(connection).get_table_names())
     finally:
         engine.dispose()
-    assert upgrade_catalog(catalog_url) == "0007_access"
+    assert upgrade_catalog(catalog_url) == head_revision()
 
 
 def test_the_audit_log_refuses_updates_and_deletes(catalog_url: str) -> None:

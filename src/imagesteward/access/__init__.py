@@ -27,15 +27,18 @@ from imagesteward.access._passwords import (
     waste_verification,
 )
 from imagesteward.access._policy import POLICY, PolicyKey, allowed_actions, policy_rows
+from imagesteward.access._redaction import (
+    SecretRedactingFilter,
+    install_secret_redaction,
+    redact_secrets,
+)
 from imagesteward.access._secrets import (
     REVIEWER_PREFIX,
     TOKEN_PREFIX,
     IssuedSecret,
-    SecretRedactingFilter,
     digest_matches,
     issue_secret,
     parse_secret,
-    redact_secrets,
 )
 from imagesteward.access._vocabulary import (
     FETCH,
@@ -75,6 +78,7 @@ __all__ = [
     "digest_matches",
     "effective_visibility",
     "hash_password",
+    "install_secret_redaction",
     "issue_secret",
     "needs_rehash",
     "parse_secret",

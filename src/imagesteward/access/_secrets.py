@@ -4,14 +4,13 @@ A secret looks like ``ist_<key id>_<43 random characters>``: the key id finds th
 without a scan, and only the SHA-256 of the random part is kept. A fast hash is right here,
 unlike for passwords: 256 random bits cannot be guessed however fast each guess is, and
 every API request checks one. The prefix (``ist`` for tokens, ``isr`` for reviewer links) lets
-secret scanners and our own log filter recognise a leaked one.
+secret scanners and the log redaction (``_redaction``) recognise a leaked one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,13 +20,12 @@ from imagesteward.errors import AuthenticationError
 
 __all__ = [
     "REVIEWER_PREFIX",
+    "SECRET_PATTERN",
     "TOKEN_PREFIX",
     "IssuedSecret",
-    "SecretRedactingFilter",
     "digest_matches",
     "issue_secret",
     "parse_secret",
-    "redact_secrets",
 ]
 
 TOKEN_PREFIX: Literal["ist"] = "ist"  # noqa: S105 - a prefix, not a secret
@@ -35,7 +33,7 @@ REVIEWER_PREFIX: Literal["isr"] = "isr"
 
 _KEY_ID_BYTES = 6  # 12 hex characters: unique enough to index, short enough to show
 _SECRET_BYTES = 32
-_PATTERN = re.compile(r"\b(ist|isr)_([0-9a-f]{12})_([A-Za-z0-9_-]{43})\b")
+SECRET_PATTERN = re.compile(r"\b(ist|isr)_([0-9a-f]{12})_([A-Za-z0-9_-]{43})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +67,7 @@ def parse_secret(text: str, prefix: Literal["ist", "isr"]) -> tuple[str, str]:
     AuthenticationError
         When ``text`` is not shaped like such a secret (the message never repeats it).
     """
-    match = _PATTERN.fullmatch(text.strip())
+    match = SECRET_PATTERN.fullmatch(text.strip())
     if match is None or match.group(1) != prefix:
         kind = "API token" if prefix == TOKEN_PREFIX else "reviewer link"
         raise AuthenticationError(
@@ -82,19 +80,3 @@ def parse_secret(text: str, prefix: Literal["ist", "isr"]) -> tuple[str, str]:
 def digest_matches(stored: str, presented: str) -> bool:
     """Compare two digests in constant time."""
     return hmac.compare_digest(stored.encode("ascii"), presented.encode("ascii"))
-
-
-def redact_secrets(text: str) -> str:
-    """``text`` with every token or reviewer-link secret replaced by its key id only."""
-    return _PATTERN.sub(lambda m: f"{m.group(1)}_{m.group(2)}_[redacted]", text)
-
-
-class SecretRedactingFilter(logging.Filter):
-    """A logging filter that removes token and reviewer-link secrets from every record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact_secrets(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True

@@ -7,6 +7,7 @@ columns. The schema is managed by the Alembic migrations shipped in ``migrations
 """
 
 from imagesteward.catalog._access import AccessCatalog, access_catalog
+from imagesteward.catalog._access_oidc import OidcIdentity
 from imagesteward.catalog._access_views import SharedItem, ShareRecord, VisibilityView
 from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
 from imagesteward.catalog._annotate import ImageAnnotation
@@ -71,6 +72,7 @@ __all__ = [
     "IndexPage",
     "IndexQuery",
     "InstrumentRecord",
+    "OidcIdentity",
     "OriginalFileInput",
     "OriginalFileRecord",
     "Page",

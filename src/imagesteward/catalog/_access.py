@@ -29,7 +29,15 @@ from imagesteward.access import (
     decide,
     permitted,
 )
-from imagesteward.catalog import _access_views, _accounts, _audit, _sharing, _visibility
+from imagesteward.catalog import (
+    _access_oidc,
+    _access_views,
+    _accounts,
+    _audit,
+    _sharing,
+    _visibility,
+)
+from imagesteward.catalog._access_oidc import OidcIdentity
 from imagesteward.catalog._access_views import SharedItem, ShareRecord, VisibilityView
 from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
 from imagesteward.catalog._audit import AuditRecord
@@ -259,6 +267,62 @@ class AccessCatalog:
                 retry_after=int(outcome.total_seconds()) + 1,
             )
         return outcome
+
+    def login_oidc(
+        self,
+        identity: OidcIdentity,
+        *,
+        new_user_role: FacilityRole = FacilityRole.GUEST,
+        link_existing: bool = True,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> Principal:
+        """The account a verified OpenID Connect identity signs in as (audited either way).
+
+        Raises
+        ------
+        AuthenticationError
+            When the identity cannot be matched to an account, or the account is disabled.
+        """
+        at = now or utcnow()
+        outcome = self._write(
+            lambda s: _access_oidc.oidc_login(
+                s, identity, new_user_role=new_user_role, link_existing=link_existing,
+                remote=remote, now=at,
+            )
+        )  # fmt: skip
+        if isinstance(outcome, AuthenticationError):
+            raise outcome
+        return outcome
+
+    def refuse_oidc(
+        self, reason: str, *, remote: str | None = None, now: datetime | None = None
+    ) -> AuthenticationError:
+        """Audit a refused OIDC callback (bad state, provider error, invalid ID token).
+
+        Returns the error to raise; after too many refusals from one address within the
+        login window, one saying to wait instead.
+        """
+        at = now or utcnow()
+
+        def work(s: Session) -> bool:
+            throttled = _access_oidc.oidc_throttled(s, remote, now=at)
+            _audit.record_event(
+                s, at=at, actor=None, action="login.oidc", remote=remote, outcome="denied",
+                details={"reason": reason, "throttled": throttled},
+            )  # fmt: skip
+            return throttled
+
+        if self._write(work):
+            return AuthenticationError(
+                "Too many failed sign-ins from this address; try again in 15 minutes.",
+                retry_after=int(_accounts.LOGIN_WINDOW.total_seconds()),
+            )
+        return AuthenticationError(f"Sign-in through the identity provider failed: {reason}")
+
+    def oidc_throttled(self, remote: str | None, *, now: datetime | None = None) -> bool:
+        """Whether OIDC callbacks from ``remote`` are refused unchecked for now."""
+        return self._read(lambda s: _access_oidc.oidc_throttled(s, remote, now=now or utcnow()))
 
     def create_token(
         self,

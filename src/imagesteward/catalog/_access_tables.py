@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +35,7 @@ __all__ = [
     "DatasetAccessRow",
     "GroupMemberRow",
     "GroupRow",
+    "OidcIdentityRow",
     "ProjectAccessRow",
     "ReviewerLinkRow",
     "ShareRow",
@@ -208,3 +210,16 @@ class AuditEventRow(Base):
     remote: Mapped[str | None] = mapped_column(String)
     outcome: Mapped[str] = mapped_column(String(16))
     details: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+
+
+class OidcIdentityRow(Base):
+    """An OpenID Connect provider's subject bound to a local account (revision 0008)."""
+
+    __tablename__ = "oidc_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String)
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

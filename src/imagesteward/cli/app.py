@@ -93,4 +93,7 @@ def handle_errors[F: Callable[..., Any]](func: F) -> F:
 
 def main() -> None:
     """Console-script entry point."""
+    from imagesteward.access import install_secret_redaction
+
+    install_secret_redaction()  # before anything can log: no secret reaches a log
     app(prog_name="steward")

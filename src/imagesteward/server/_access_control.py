@@ -111,6 +111,8 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/me"): OPEN,
     ("POST", "/api/v1/session"): OPEN,
     ("DELETE", "/api/v1/session"): OPEN,
+    ("GET", "/auth/oidc/login"): OPEN,
+    ("GET", "/auth/oidc/callback"): OPEN,
     ("GET", "/api/v1/audit"): RouteRule("admin"),
     ("GET", "/api/v1/projects"): _listing(_A.LIST),
     ("GET", "/api/v1/datasets"): _listing(_A.LIST),

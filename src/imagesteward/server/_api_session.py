@@ -18,7 +18,7 @@ from imagesteward.server._sessions import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     SESSION_LIFETIME,
-    new_csrf_value,
+    set_session_cookies,
 )
 
 __all__ = ["router"]
@@ -62,14 +62,7 @@ def sign_in(
         acting=principal,
         remote=_remote(request),
     )
-    secure = request.url.scheme == "https"
-    max_age = int(SESSION_LIFETIME.total_seconds())
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=secure, samesite="strict"
-    )
-    response.set_cookie(
-        CSRF_COOKIE, new_csrf_value(), max_age=max_age, secure=secure, samesite="strict"
-    )
+    set_session_cookies(response, token, secure=request.url.scheme == "https")
     return me_of(principal)
 
 

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from imagesteward import __version__
+from imagesteward.access import install_secret_redaction
 from imagesteward.config import Settings
 from imagesteward.schema import json_schema
 from imagesteward.server import (
@@ -31,6 +32,7 @@ from imagesteward.server import (
     _api_sharing,
     _api_study,
     _api_zarr,
+    _oidc_routes,
 )
 from imagesteward.server._access_control import install_access_control
 from imagesteward.server._embargo import releasing_embargoes
@@ -93,12 +95,13 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
         docs_url=f"{API}/docs",
         redoc_url=None,
     )
+    install_secret_redaction()  # every record, uvicorn's access log included
     install_problem_handlers(app)
     # The chunk route first: it is the hot one, and routes are matched in order.
     app.router.routes.insert(0, _api_zarr.zarr_route())
     for module in (
         _api_catalog, _api_images, _api_render, _api_describe, _api_eln, _api_access,
-        _api_session, _api_sharing, _api_study, _api_reviewing,
+        _api_session, _api_sharing, _api_study, _api_reviewing, _oidc_routes,
     ):  # fmt: skip
         # The routes themselves, not include_router: FastAPI wraps included routers in a
         # dispatcher of its own, which would bypass ReadRoute's HEAD matching.

@@ -15,6 +15,7 @@ import secrets
 from datetime import timedelta
 
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
 from imagesteward.errors import PermissionDeniedError
 
@@ -26,6 +27,7 @@ __all__ = [
     "SESSION_LIFETIME",
     "new_csrf_value",
     "session_token",
+    "set_session_cookies",
 ]
 
 SESSION_COOKIE = "imagesteward_session"
@@ -39,6 +41,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def new_csrf_value() -> str:
     """A fresh CSRF value for a new session."""
     return secrets.token_urlsafe(32)
+
+
+def set_session_cookies(response: Response, token: str, *, secure: bool) -> None:
+    """Give the browser a signed-in session: the token (HttpOnly) and a fresh CSRF value."""
+    max_age = int(SESSION_LIFETIME.total_seconds())
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, secure=secure, samesite="strict"
+    )
+    response.set_cookie(
+        CSRF_COOKIE, new_csrf_value(), max_age=max_age, secure=secure, samesite="strict"
+    )
 
 
 def session_token(connection: HTTPConnection) -> str | None:
