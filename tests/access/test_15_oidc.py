@@ -125,6 +125,13 @@ def _sign_in(client: TestClient, subject: str = ALICE["sub"]) -> httpx.Response:
     return _callback(client, _provider_answer(_to_provider(client), subject))
 
 
+def test_the_sign_in_page_offers_the_provider(client: TestClient) -> None:
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert 'href="/auth/oidc/login"' in page.text
+    assert "Sign in with Lab IdP" in page.text
+
+
 def test_the_authorization_request_carries_pkce_state_and_nonce(client: TestClient) -> None:
     query = parse_qs(urlsplit(_to_provider(client)).query)
     assert query["response_type"] == ["code"]
@@ -243,6 +250,7 @@ def test_off_unless_configured(tmp_path: Path) -> None:
     with TestClient(build_app(load_settings(settings.home, access_control=True))) as client:
         assert client.get("/auth/oidc/login", follow_redirects=False).status_code == 404
         assert client.get("/auth/oidc/callback?code=x&state=y").status_code == 404
+        assert "/auth/oidc" not in client.get("/login").text
 
 
 # -- the ID token checks, one at a time, with a key of our own ------------------------------

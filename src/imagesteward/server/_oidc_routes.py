@@ -25,7 +25,7 @@ from imagesteward.server._oidc import FLOW_COOKIE, FLOW_LIFETIME_SECONDS, OidcPr
 from imagesteward.server._routing import problems
 from imagesteward.server._sessions import SESSION_LIFETIME, set_session_cookies
 
-__all__ = ["CALLBACK_PATH", "LOGIN_PATH", "oidc_provider", "router"]
+__all__ = ["CALLBACK_PATH", "LOGIN_PATH", "oidc_provider", "router", "sign_in_option"]
 
 LOGIN_PATH = "/auth/oidc/login"
 CALLBACK_PATH = "/auth/oidc/callback"
@@ -57,6 +57,15 @@ def oidc_provider(request: Request) -> OidcProvider | None:
         state.oidc_provider = OidcProvider.of(state.resources.installation.settings)
     provider: OidcProvider | None = state.oidc_provider
     return provider
+
+
+def sign_in_option(request: Request) -> dict[str, str] | None:
+    """What the sign-in page offers for OIDC (``url``, provider ``name``), ``None`` when off."""
+    provider = oidc_provider(request)
+    if provider is None:
+        return None
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    return {"url": f"{root}{LOGIN_PATH}", "name": provider.name}
 
 
 def _configured(request: Request) -> OidcProvider:

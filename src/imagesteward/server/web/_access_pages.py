@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from imagesteward.access import Action, Visibility
 from imagesteward.catalog import AccessCatalog, AccessRecord, SharedItem, VisibilityView
+from imagesteward.server._oidc_routes import sign_in_option
 from imagesteward.server._services import Services
 from imagesteward.server.web._identity import access_control_on, principal_of
 from imagesteward.server.web._refusals import login_url, safe_next
@@ -147,7 +148,7 @@ def login(
     target = safe_next(after, root)
     if principal_of(request).username is not None:
         return RedirectResponse(target, status_code=303)
-    context = {"title": "Sign in", "next": target, "oidc": None}
+    context = {"title": "Sign in", "next": target, "oidc": sign_in_option(request)}
     return site_of(request).render(request, "login.html", context)
 
 
