@@ -90,7 +90,10 @@ def test_api_hits_facets_and_pages(api: TestClient) -> None:
         page = api.get(page["next"]).json()
         seen += [(h["kind"], h["id"]) for h in page["hits"]]
     assert len(set(seen)) == 3
-    image = next(h for h in api.get("/api/v1/search", params={"q": "stack"}).json()["hits"])
+    found = api.get("/api/v1/search", params={"q": "stack"}).json()["hits"]
+    # The dataset holds the words of its images too: it is found as well.
+    assert {h["kind"] for h in found} == {"image", "dataset"}
+    image = next(h for h in found if h["kind"] == "image")
     assert image["kind"] == "image"
     assert api.get(image["url"]).json()["name"] == "HeLa mitosis stack"
 

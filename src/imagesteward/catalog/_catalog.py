@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from imagesteward import model
 from imagesteward.catalog import (
     _annotate,
+    _audit,
     _changes,
     _engine,
     _filesets,
@@ -24,6 +25,7 @@ from imagesteward.catalog import (
     _search_index,
     _search_query,
     _search_rebuild,
+    _search_scores,
     _studies,
 )
 from imagesteward.catalog._annotate import ImageAnnotation
@@ -386,6 +388,11 @@ class Catalog:
                 if record is None or problems:
                     raise _refuse(problems, f"the study of {project!r}")
                 session.flush()
+                _audit.audit_metadata_edit(
+                    session, at=record.updated_at, by=by, action="metadata.study",
+                    target=f"project:{project}", reason=reason,
+                    details={"revision": record.revision, "annotations": len(annotations)},
+                )  # fmt: skip
                 _search_index.refresh(
                     session.connection(), project_ids=[_studies.project_id(session, project)]
                 )
@@ -432,6 +439,13 @@ class Catalog:
                 if problems:
                     raise _refuse(problems, "the annotations")
                 session.flush()
+                for project, uuids in _by_project(images).items():
+                    _audit.audit_metadata_edit(
+                        session, at=utcnow(), by=by, action="metadata.annotate",
+                        target=f"project:{project}", reason=reason,
+                        details={"images": uuids,
+                                 "fields": sorted({f for a in annotations for f in a.values})},
+                    )  # fmt: skip
                 _search_index.refresh(session.connection(), image_ids=[i.row.id for i in images])
                 records = [image_record(i.row, i.project, i.dataset) for i in images]
                 if dry_run:
@@ -450,6 +464,18 @@ class Catalog:
         """
         with self._database_errors(), self._engine.connect() as connection:
             return _search_query.query_index(connection, query, restrict=restrict)
+
+    def set_search_completeness(self, scores: Mapping[tuple[str, int], int | None]) -> int:
+        """Record completeness tiers in the search index; the number of entries changed.
+
+        ``scores`` maps ``(kind, id)`` - ``("image", 12)``, ``("dataset", 3)``, ``("study",
+        1)`` - to the highest tier whose fields are all filled (0 for none). Scores are
+        computed by :mod:`imagesteward.describe` (above the catalog), which calls this; the
+        index keeps them when entries are derived again.
+        """
+        writer = self._engine.execution_options(**{_engine.WRITE_OPTION: True})
+        with self._database_errors(), writer.begin() as connection:
+            return _search_scores.set_completeness(connection, scores)
 
     def rebuild_search_index(self) -> int:
         """Derive the whole search index again (one transaction); the images indexed."""
@@ -471,3 +497,11 @@ class Catalog:
             pid = None if project is None else _studies.project_id(session, project)
             image_id = None if image is None else _lookup.get_image(session, image).id
             return _changes.list_changes(session, project_id=pid, image_id=image_id, limit=limit)
+
+
+def _by_project(images: Sequence[Any]) -> dict[str, list[str]]:
+    """Changed images' UUIDs grouped by project, for one audit event per project."""
+    grouped: dict[str, list[str]] = {}
+    for image in images:
+        grouped.setdefault(image.project, []).append(str(image.row.uuid))
+    return grouped

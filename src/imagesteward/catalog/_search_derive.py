@@ -6,10 +6,13 @@ microseconds each, not a pydantic model each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from imagesteward.catalog._search_tables import PAIR_SEPARATOR, VALUE_SEPARATOR
 
 __all__ = [
     "DEFAULT_VISIBILITY",
@@ -17,14 +20,44 @@ __all__ = [
     "body",
     "by_identifier",
     "derive_image",
+    "encode_facets",
     "group_entry",
     "instrument_label",
+    "least_visible",
+    "merge_facets",
     "term",
+    "text_words",
     "words",
 ]
 
-#: Until the catalog records publication states, everything is private (owners only).
+#: A project or dataset without an access row is private (owners only).
 DEFAULT_VISIBILITY = "private"
+_RANK = {"private": 0, "embargoed": 1, "public": 2}
+# Words of a dataset's images added to its own text, at most (a dataset's vocabulary).
+_WORD = re.compile(r"\w+")
+
+
+def least_visible(*states: str | None) -> str:
+    """The least public of some visibility states (``None``: no access row, private)."""
+    return min((state or DEFAULT_VISIBILITY for state in states), key=lambda s: _RANK.get(s, 0))
+
+
+def encode_facets(facets: Iterable[tuple[str, str]]) -> str:
+    """``search_entries.facet_values``: the pairs in one string, in a stable order."""
+    return PAIR_SEPARATOR.join(
+        f"{facet}{VALUE_SEPARATOR}{value}" for facet, value in sorted(facets)
+    )
+
+
+def merge_facets(stored: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """``stored`` (:func:`encode_facets`) with ``pairs`` added."""
+    known = {tuple(p.split(VALUE_SEPARATOR, 1)) for p in stored.split(PAIR_SEPARATOR) if p}
+    return encode_facets({*known, *pairs})  # type: ignore[arg-type]
+
+
+def text_words(text: str) -> set[str]:
+    """The distinct lower-cased words of ``text`` (what a dataset takes from its images)."""
+    return set(_WORD.findall(text.lower()))
 
 
 @dataclass(slots=True)
@@ -93,6 +126,8 @@ def derive_image(
     study: Mapping[str, Any] | None,
     instrument: str | None,
     visibility: str = DEFAULT_VISIBILITY,
+    completeness: int | None = None,
+    memo: dict[tuple[int, str, Any], Any] | None = None,
 ) -> Derived:
     """The entry of one image, from the values of its row and its dataset's.
 
@@ -112,7 +147,7 @@ def derive_image(
             "title": title,
             "acquired_from": row["acquisition_date"],
             "acquired_to": row["acquisition_date"],
-            "completeness": None,
+            "completeness": completeness,
             "visibility": visibility,
         }
     )
@@ -141,17 +176,33 @@ def derive_image(
         name = channel.get("fluorophore_name")
         derived.add("fluorophore", term_id or name, label or name)
         texts += [channel.get("name"), name, label]
-    study = study or {}
-    biosample = by_identifier(study.get("biosamples"), document.get("biosample_ref"))
-    organism_id, organism_label = term(biosample.get("organism"))
-    derived.add("organism", organism_id, organism_label)
-    specimen = by_identifier(study.get("specimens"), document.get("specimen_ref"))
-    for label in specimen.get("labels") or ():
-        term_id, name = term(label.get("fluorophore"))
-        derived.add("fluorophore", term_id, name)
-    texts += list(words(biosample)) + list(words(specimen))
+    refs = (document.get("biosample_ref"), document.get("specimen_ref"))
+    key = (row["project_id"], "refs", refs)
+    found = None if memo is None else memo.get(key)
+    if found is None:
+        found = _study_parts(study or {}, *refs)
+        if memo is not None:
+            memo[key] = found
+    values, study_texts = found
+    for facet, value, label in values:
+        derived.add(facet, value, label)
+    texts += study_texts
     derived.entry["body"] = body(texts)
     return derived
+
+
+def _study_parts(
+    study: Mapping[str, Any], biosample_ref: Any, specimen_ref: Any
+) -> tuple[list[tuple[str, str | None, str | None]], list[str]]:
+    """Facet values and text an image takes from the study's biosample and specimen."""
+    biosample = by_identifier(study.get("biosamples"), biosample_ref)
+    values: list[tuple[str, str | None, str | None]] = [
+        ("organism", *term(biosample.get("organism")))
+    ]
+    specimen = by_identifier(study.get("specimens"), specimen_ref)
+    for label in specimen.get("labels") or ():
+        values.append(("fluorophore", *term(label.get("fluorophore"))))
+    return values, list(words(biosample)) + list(words(specimen))
 
 
 def body(texts: Iterable[Any]) -> str:
@@ -162,7 +213,12 @@ def body(texts: Iterable[Any]) -> str:
 
 
 def group_entry(
-    kind: str, entity_id: int, project_id: int, dataset_id: int | None, title: str
+    kind: str,
+    entity_id: int,
+    project_id: int,
+    dataset_id: int | None,
+    title: str,
+    visibility: str = DEFAULT_VISIBILITY,
 ) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -173,5 +229,5 @@ def group_entry(
         "acquired_from": None,
         "acquired_to": None,
         "completeness": None,
-        "visibility": DEFAULT_VISIBILITY,
+        "visibility": visibility,
     }

@@ -29,14 +29,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+# Imported for its mapper events: the index follows every write of an access row.
+from imagesteward.catalog import _search_scores  # noqa: F401
+from imagesteward.catalog._access_tables import DatasetAccessRow, ProjectAccessRow
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._search_derive import (
     Derived,
     body,
     derive_image,
+    encode_facets,
     group_entry,
     instrument_label,
+    least_visible,
+    merge_facets,
     term,
+    text_words,
     words,
 )
 from imagesteward.catalog._search_tables import (
@@ -59,6 +66,7 @@ __all__ = [
     "derive_images",
     "entry_totals",
     "refresh",
+    "stored_scores",
     "study_entries",
     "upsert_terms",
 ]
@@ -85,7 +93,10 @@ def _insert_entries(connection: Connection, derived: list[Derived]) -> None:
     if not derived:
         return
     now = utcnow()
-    rows = [{**item.entry, "indexed_at": now} for item in derived]
+    rows = [
+        {**item.entry, "facet_values": encode_facets(item.facets), "indexed_at": now}
+        for item in derived
+    ]
     statement = insert(ENTRIES).returning(ENTRIES.c.entity_id, ENTRIES.c.id)
     ids = {int(entity): int(entry) for entity, entry in connection.execute(statement, rows)}
     for item in derived:
@@ -220,6 +231,7 @@ def _studies(connection: Connection, project_ids: Collection[int]) -> dict[int, 
             entry.c.visibility,
             entry.c.acquired_from,
             entry.c.acquired_to,
+            entry.c.body,
         )
         .outerjoin(entry, (entry.c.kind == "study") & (entry.c.entity_id == StudyRow.id))
         .where(StudyRow.project_id.in_(project_ids))
@@ -229,6 +241,7 @@ def _studies(connection: Connection, project_ids: Collection[int]) -> dict[int, 
 
 def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapping[str, Any]]:
     dataset_entry = ENTRIES.alias("dataset_entry")
+    image_entry = ENTRIES.alias("image_entry")
     statement = (
         select(
             ImageRow.id,
@@ -251,8 +264,17 @@ def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapp
             dataset_entry.c.visibility.label("dataset_visibility"),
             dataset_entry.c.acquired_from.label("dataset_from"),
             dataset_entry.c.acquired_to.label("dataset_to"),
+            dataset_entry.c.body.label("dataset_body"),
+            image_entry.c.completeness,
+            ProjectAccessRow.visibility.label("project_visibility"),
+            DatasetAccessRow.visibility.label("own_visibility"),
         )
         .join(DatasetRow, DatasetRow.id == ImageRow.dataset_id)
+        .outerjoin(
+            image_entry, (image_entry.c.kind == "image") & (image_entry.c.entity_id == ImageRow.id)
+        )
+        .outerjoin(ProjectAccessRow, ProjectAccessRow.project_id == DatasetRow.project_id)
+        .outerjoin(DatasetAccessRow, DatasetAccessRow.dataset_id == DatasetRow.id)
         .outerjoin(
             dataset_entry,
             (dataset_entry.c.kind == "dataset") & (dataset_entry.c.entity_id == DatasetRow.id),
@@ -273,35 +295,59 @@ def derive_images(
     studies = _studies(connection, {row["project_id"] for row in rows})
     derived = []
     groups: dict[tuple[str, int], Derived] = {}
+    memo: dict[tuple[int, str, Any], Any] = {}
+    instruments: dict[int, str] = {}
     for row in rows:
         instrument = None
         if row["instrument_id"] is not None:
-            instrument = instrument_label(row["manufacturer"], row["model"], row["instrument_name"])
-        study, study_entry, study_visibility, *study_span = studies.get(
-            row["project_id"], (None, None, None, None, None)
+            instrument = instruments.get(row["instrument_id"])
+            if instrument is None:
+                instrument = instrument_label(
+                    row["manufacturer"], row["model"], row["instrument_name"]
+                )
+                instruments[row["instrument_id"]] = instrument
+        study, study_entry, study_visibility, *study_span, study_body = studies.get(
+            row["project_id"], (None, None, None, None, None, None)
         )
         derived.append(
-            derive_image(row, project=row["project"], study=study, instrument=instrument)
+            derive_image(
+                row,
+                project=row["project"],
+                study=study,
+                instrument=instrument,
+                visibility=least_visible(row["project_visibility"], row["own_visibility"]),
+                completeness=row["completeness"],
+                memo=memo,
+            )
         )
-        for key, entry_id, visibility, span in (
+        for key, entry_id, visibility, span, text in (
             (
                 ("dataset", row["dataset_id"]),
                 row["dataset_entry"],
                 row["dataset_visibility"],
                 (row["dataset_from"], row["dataset_to"]),
+                row["dataset_body"],
             ),
-            (("study", row["project_id"]), study_entry, study_visibility, tuple(study_span)),
+            (
+                ("study", row["project_id"]),
+                study_entry,
+                study_visibility,
+                tuple(study_span),
+                study_body,
+            ),
         ):
             if entry_id is not None and key not in groups:
                 groups[key] = Derived(
                     {
                         "id": entry_id,
                         "kind": key[0],
+                        "entity_id": key[1],
                         "project_id": row["project_id"],
                         "visibility": visibility,
                         "acquired_from": None,
                         "acquired_to": None,
                         "stored_span": span,
+                        "body": text,
                     }
                 )
     return derived, groups
@@ -313,9 +359,9 @@ def _index_images(
     """(Re)index images (``fresh``: they have no entries yet); what was written."""
     written: list[Derived] = []
     for chunk in batched(sorted(image_ids), CHUNK):
+        derived, _ = derive_images(connection, chunk)  # before removal: keeps stored scores
         if not fresh:
             _remove(connection, "image", chunk)
-        derived, _ = derive_images(connection, chunk)
         _write(connection, derived)
         written += derived
     return written
@@ -349,6 +395,60 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                 totals[(entry["project_id"], entry["kind"], entry["visibility"], facet, value)] += 1
         add_totals(connection, totals)
         _widen_dates(connection, list(groups.values()))
+        _grow_groups(connection, list(groups.values()), added, images)
+
+
+def _grow_groups(
+    connection: Connection,
+    groups: list[Derived],
+    added: set[tuple[str, str, int]],
+    images: list[Derived],
+) -> None:
+    """Existing datasets and studies take in their new images' facet values and words.
+
+    Into ``facet_values`` and (datasets) ``body``: one UPDATE per batch, only for the
+    entries that changed.
+    """
+    pairs: dict[int, set[tuple[str, str]]] = {}
+    for facet, value, entry_id in added:
+        pairs.setdefault(entry_id, set()).add((facet, value))
+    image_words: dict[int, set[str]] = {}
+    for item in images:
+        image_words.setdefault(item.entry["dataset_id"], set()).update(
+            text_words(item.entry["body"])
+        )
+    changes = []
+    for group in groups:
+        entry = group.entry
+        new_pairs = pairs.get(entry["id"], set())
+        text = entry.get("body") or ""
+        new_words: set[str] = set()
+        if entry["kind"] == "dataset":
+            new_words = image_words.get(entry["entity_id"], set()) - text_words(text)
+        if new_pairs or new_words:
+            changes.append((entry["id"], new_pairs, text, new_words))
+    if not changes:
+        return
+    stored = dict(
+        connection.execute(
+            select(ENTRIES.c.id, ENTRIES.c.facet_values).where(
+                ENTRIES.c.id.in_([entry_id for entry_id, *_ in changes])
+            )
+        ).all()
+    )
+    rows = []
+    for entry_id, new_pairs, old_text, new_words in changes:
+        values = stored.get(entry_id) or ""
+        if new_pairs:
+            values = merge_facets(values, new_pairs)
+        text = f"{old_text}\n{' '.join(sorted(new_words))}" if new_words else old_text
+        rows.append({"entry": entry_id, "values": values, "text": text})
+    connection.execute(
+        update(ENTRIES)
+        .where(ENTRIES.c.id == bindparam("entry"))
+        .values(facet_values=bindparam("values"), body=bindparam("text")),
+        rows,
+    )
 
 
 def _new_datasets(
@@ -361,11 +461,15 @@ def _new_datasets(
     if not missing:
         return []
     derived = {row.entry["entity_id"]: row for row in dataset_entries(connection, missing)}
+    found: dict[int, set[str]] = {}
     for item in images:
         dataset = derived.get(item.entry["dataset_id"])
         if dataset is not None:
             dataset.facets |= item.facets
             dataset.widen(item.entry["acquired_from"], item.entry["acquired_to"])
+            found.setdefault(item.entry["dataset_id"], set()).update(text_words(item.entry["body"]))
+    for dataset_id, vocabulary in found.items():
+        add_words(derived[dataset_id], vocabulary)
     _insert_entries(connection, list(derived.values()))
     return list(derived.values())
 
@@ -394,6 +498,17 @@ def _union(connection: Connection, condition: Any) -> tuple[Derived, Any, Any]:
     return union, first, last
 
 
+def add_words(item: Derived, vocabulary: set[str]) -> None:
+    """Add to a dataset entry's text the words of its images it does not have yet.
+
+    One line of distinct words: "kind:dataset mitosis" finds the datasets holding mitosis
+    images, at the cost of the dataset's vocabulary, not of its image count.
+    """
+    new = vocabulary - text_words(item.entry["body"])
+    if new:
+        item.entry["body"] += "\n" + " ".join(sorted(new))
+
+
 def dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> list[Derived]:
     """Dataset entries from the datasets' own fields, without their images' facets."""
     rows = connection.execute(
@@ -403,13 +518,20 @@ def dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> lis
             DatasetRow.description,
             DatasetRow.project_id,
             ProjectRow.name.label("project"),
+            ProjectAccessRow.visibility.label("project_visibility"),
+            DatasetAccessRow.visibility.label("own_visibility"),
         )
         .join(ProjectRow, ProjectRow.id == DatasetRow.project_id)
+        .outerjoin(ProjectAccessRow, ProjectAccessRow.project_id == DatasetRow.project_id)
+        .outerjoin(DatasetAccessRow, DatasetAccessRow.dataset_id == DatasetRow.id)
         .where(DatasetRow.id.in_(dataset_ids))
     ).mappings()
     derived = []
     for row in rows:
-        entry = group_entry("dataset", row["id"], row["project_id"], row["id"], row["name"])
+        visibility = least_visible(row["project_visibility"], row["own_visibility"])
+        entry = group_entry(
+            "dataset", row["id"], row["project_id"], row["id"], row["name"], visibility
+        )
         entry["body"] = body([row["name"], row["description"], row["project"]])
         item = Derived(entry)
         item.add("project", row["project"])
@@ -417,13 +539,37 @@ def dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> lis
     return derived
 
 
+def stored_scores(connection: Connection, kind: str, entity_ids: Collection[int]) -> dict[int, int]:
+    """The completeness scores entries of ``kind`` carry now (kept when derived again)."""
+    scores: dict[int, int] = {}
+    for chunk in batched(entity_ids, IN_BATCH):
+        scores.update(
+            connection.execute(
+                select(ENTRIES.c.entity_id, ENTRIES.c.completeness).where(
+                    ENTRIES.c.kind == kind,
+                    ENTRIES.c.entity_id.in_(chunk),
+                    ENTRIES.c.completeness.is_not(None),
+                )
+            ).all()
+        )
+    return scores
+
+
 def _index_datasets(connection: Connection, dataset_ids: Collection[int]) -> None:
     derived = dataset_entries(connection, dataset_ids)
+    scores = stored_scores(connection, "dataset", dataset_ids)
     for item in derived:
         dataset = item.entry["entity_id"]
         union, first, last = _union(connection, lambda e, d=dataset: e.c.dataset_id == d)
         item.facets |= union.facets
         item.widen(first, last)
+        item.entry["completeness"] = scores.get(dataset)
+        vocabulary: set[str] = set()
+        for text in connection.execute(
+            select(ENTRIES.c.body).where(ENTRIES.c.kind == "image", ENTRIES.c.dataset_id == dataset)
+        ).scalars():
+            vocabulary |= text_words(text)
+        add_words(item, vocabulary)
     _remove(connection, "dataset", dataset_ids)
     _write(connection, derived)
 
@@ -437,14 +583,19 @@ def study_entries(connection: Connection, project_ids: Collection[int]) -> list[
             StudyRow.title,
             StudyRow.document,
             ProjectRow.name.label("project"),
+            ProjectAccessRow.visibility,
         )
         .join(ProjectRow, ProjectRow.id == StudyRow.project_id)
+        .outerjoin(ProjectAccessRow, ProjectAccessRow.project_id == StudyRow.project_id)
         .where(StudyRow.project_id.in_(project_ids))
     ).mappings()
     derived = []
     for row in rows:
         document = row["document"] or {}
-        item = Derived(group_entry("study", row["id"], row["project_id"], None, row["title"]))
+        visibility = least_visible(row["visibility"])
+        item = Derived(
+            group_entry("study", row["id"], row["project_id"], None, row["title"], visibility)
+        )
         item.add("project", row["project"])
         for biosample in document.get("biosamples") or ():
             item.add("organism", *term(biosample.get("organism")))
@@ -457,7 +608,9 @@ def study_entries(connection: Connection, project_ids: Collection[int]) -> list[
 
 def _index_studies(connection: Connection, project_ids: Collection[int]) -> None:
     derived = study_entries(connection, project_ids)
+    scores = stored_scores(connection, "study", [item.entry["entity_id"] for item in derived])
     for item in derived:
+        item.entry["completeness"] = scores.get(item.entry["entity_id"])
         project = item.entry["project_id"]
         union, first, last = _union(connection, lambda e, p=project: e.c.project_id == p)
         item.facets |= union.facets

@@ -40,12 +40,14 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from imagesteward.catalog._search_tables import (
+    PAIR_SEPARATOR,
     TEXT_CONFIGURATION,
+    VALUE_SEPARATOR,
     SearchEntryRow,
     SearchFacetRow,
     SearchTermRow,
@@ -246,9 +248,9 @@ def _text_condition(
 
 
 def _pg_document(entries: Any) -> ColumnElement[Any]:
-    # Exactly the expression of the GIN index ix_search_entries_text, or the index is unused.
-    configuration = cast(TEXT_CONFIGURATION, REGCONFIG)
-    return func.to_tsvector(configuration, entries.c.title + " " + entries.c.body)
+    # The stored tsvector column with the GIN index (revision 0009_search_scale): a recheck
+    # reads it instead of parsing title and body again.
+    return literal_column(f"{entries.name}.text_vector", TSVECTOR)
 
 
 def _pg_query(match: TextMatch) -> ColumnElement[Any]:
@@ -363,47 +365,122 @@ def query_index(
     """
     conditions = _conditions(connection, query, restrict)
     key = fingerprint(query, restrict)
-    page_conditions = list(conditions)
-    if query.cursor:
-        page_conditions.append(_ENTRIES.c.id < _decode_cursor(query.cursor, key))
-    rows = connection.execute(
-        select(
-            _ENTRIES.c.id,
-            _ENTRIES.c.kind,
-            _ENTRIES.c.entity_id,
-            _ENTRIES.c.project_id,
-            ProjectRow.name,
-            _ENTRIES.c.dataset_id,
-            _ENTRIES.c.title,
-            _ENTRIES.c.acquired_from,
-            _ENTRIES.c.acquired_to,
-            _ENTRIES.c.completeness,
-            _ENTRIES.c.visibility,
-        )
-        .join(ProjectRow, ProjectRow.id == _ENTRIES.c.project_id)
-        .where(and_(*page_conditions))
-        .order_by(_ENTRIES.c.id.desc())
-        .limit(query.limit + 1)
-    ).all()
+    totals = _totals(connection, query, restrict)
+    if totals is not None or not query.with_facets or query.cursor:
+        rows = _page(connection, conditions, query, key)
+        if totals is None:
+            total = _count(connection, conditions)
+            facets: dict[str, Counter[str]] = {}
+            counted = 0
+            if query.with_facets:
+                counted, facets = _facet_counts(connection, conditions, total)
+        else:
+            total, facets = totals
+            counted = total
+            if not query.with_facets:
+                facets, counted = {}, 0
+    else:
+        # The first page of a search with conditions: ONE read of its most recent hits gives
+        # the page, the facet counts and - when there are fewer than FACET_SAMPLE - the total.
+        sample = _sample(connection, conditions)
+        total = len(sample) if len(sample) < FACET_SAMPLE else _count(connection, conditions)
+        counted, facets = len(sample), _count_values(sample)
+        rows = _rows(connection, [row[0] for row in sample[: query.limit + 1]])
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     hits = tuple(IndexHit(*row[1:]) for row in rows)
     next_cursor = _encode_cursor(rows[-1][0], key) if more and rows else None
-    totals = _totals(connection, query, restrict)
-    if totals is not None:
-        total, facets = totals
-        if not query.with_facets:
-            facets = {}
-        return IndexPage(hits, total, _labelled(connection, facets, query), next_cursor, total)
-    total = int(
+    return IndexPage(hits, total, _labelled(connection, facets, query), next_cursor, counted)
+
+
+def _display() -> Select[Any]:
+    return select(
+        _ENTRIES.c.id,
+        _ENTRIES.c.kind,
+        _ENTRIES.c.entity_id,
+        _ENTRIES.c.project_id,
+        ProjectRow.name,
+        _ENTRIES.c.dataset_id,
+        _ENTRIES.c.title,
+        _ENTRIES.c.acquired_from,
+        _ENTRIES.c.acquired_to,
+        _ENTRIES.c.completeness,
+        _ENTRIES.c.visibility,
+    ).join(ProjectRow, ProjectRow.id == _ENTRIES.c.project_id)
+
+
+def _page(
+    connection: Connection, conditions: list[ColumnElement[bool]], query: IndexQuery, key: str
+) -> list[Any]:
+    """``limit + 1`` hits after the cursor, newest first (keyset: ``id <`` the last one)."""
+    page_conditions = list(conditions)
+    if query.cursor:
+        page_conditions.append(_ENTRIES.c.id < _decode_cursor(query.cursor, key))
+    return list(
+        connection.execute(
+            _display()
+            .where(and_(*page_conditions))
+            .order_by(_ENTRIES.c.id.desc())
+            .limit(query.limit + 1)
+        ).all()
+    )
+
+
+def _rows(connection: Connection, ids: list[int]) -> list[Any]:
+    if not ids:
+        return []
+    found = {row[0]: row for row in connection.execute(_display().where(_ENTRIES.c.id.in_(ids)))}
+    return [found[i] for i in ids]
+
+
+def _count(connection: Connection, conditions: Sequence[ColumnElement[bool]]) -> int:
+    return int(
         connection.execute(
             select(func.count()).select_from(_ENTRIES).where(and_(*conditions))
         ).scalar_one()
     )
-    if not query.with_facets:
-        return IndexPage(hits, total, {}, next_cursor, 0)
-    counted, facets = _facet_counts(connection, conditions, total)
-    return IndexPage(hits, total, _labelled(connection, facets, query), next_cursor, counted)
+
+
+def _sample(connection: Connection, conditions: Sequence[ColumnElement[bool]]) -> list[Any]:
+    """The most recent :data:`FACET_SAMPLE` hits with what their counts need."""
+    return list(
+        connection.execute(
+            select(
+                _ENTRIES.c.id,
+                _ENTRIES.c.kind,
+                _ENTRIES.c.visibility,
+                _ENTRIES.c.completeness,
+                _ENTRIES.c.facet_values,
+            )
+            .where(and_(*conditions))
+            .order_by(_ENTRIES.c.id.desc())
+            .limit(FACET_SAMPLE)
+        ).all()
+    )
+
+
+def _count_values(sample: Sequence[Any]) -> dict[str, Counter[str]]:
+    """Facet counts of hits read by :func:`_sample`, from their ``facet_values``."""
+    kinds: Counter[str] = Counter()
+    visibility: Counter[str] = Counter()
+    completeness: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
+    for _, kind, shown, score, values in sample:
+        kinds[kind] += 1
+        visibility[shown] += 1
+        if score is not None:
+            completeness[str(score)] += 1
+        if values:
+            pairs.update(values.split(PAIR_SEPARATOR))
+    facets: dict[str, Counter[str]] = {
+        "kind": kinds,
+        "visibility": visibility,
+        "completeness": completeness,
+    }
+    for pair, count in pairs.items():
+        facet, value = pair.split(VALUE_SEPARATOR, 1)
+        facets.setdefault(facet, Counter())[value] = count
+    return facets
 
 
 def _totals(
@@ -451,44 +528,8 @@ def _facet_counts(
     connection: Connection, conditions: Sequence[ColumnElement[bool]], total: int
 ) -> tuple[int, dict[str, Counter[str]]]:
     """Counts over the hits, or over the most recent :data:`FACET_SAMPLE` of them."""
-    hits = select(_ENTRIES.c.id, _ENTRIES.c.kind, _ENTRIES.c.visibility, _ENTRIES.c.completeness)
-    hits = hits.where(and_(*conditions))
-    counted = total
-    if total > FACET_SAMPLE:
-        hits = hits.order_by(_ENTRIES.c.id.desc()).limit(FACET_SAMPLE)
-        counted = FACET_SAMPLE
-    chosen = hits.cte("hits")
-    facets: dict[str, Counter[str]] = {
-        "kind": Counter(),
-        "visibility": Counter(),
-        "completeness": Counter(),
-    }
-    columns = connection.execute(
-        select(chosen.c.kind, chosen.c.visibility, chosen.c.completeness, func.count()).group_by(
-            chosen.c.kind, chosen.c.visibility, chosen.c.completeness
-        )
-    )
-    for kind, visibility, completeness, count in columns:
-        facets["kind"][kind] += count
-        facets["visibility"][visibility] += count
-        if completeness is not None:
-            facets["completeness"][str(completeness)] += count
-    pairs = select(_FACETS.c.facet, _FACETS.c.value).join(chosen, chosen.c.id == _FACETS.c.entry_id)
-    if connection.dialect.name == "sqlite":
-        # SQLite groups through a temporary B-tree of text keys, several times slower than
-        # counting the (facet, value) pairs here; PostgreSQL hash-aggregates them well.
-        rows = connection.execute(pairs).all()
-        for (facet, value), count in Counter(map(tuple, rows)).items():
-            facets.setdefault(facet, Counter())[value] += count
-        return counted, facets
-    grouped = connection.execute(
-        select(_FACETS.c.facet, _FACETS.c.value, func.count())
-        .join(chosen, chosen.c.id == _FACETS.c.entry_id)
-        .group_by(_FACETS.c.facet, _FACETS.c.value)
-    )
-    for facet, value, count in grouped:
-        facets.setdefault(facet, Counter())[value] += count
-    return counted, facets
+    sample = _sample(connection, conditions)
+    return min(total, len(sample)), _count_values(sample)
 
 
 def _labelled(

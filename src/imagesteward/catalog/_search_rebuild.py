@@ -1,14 +1,26 @@
-"""Rebuilding the whole search index: every entry derived again, loaded in bulk."""
+"""Rebuilding the whole search index: every entry derived again, loaded in bulk.
+
+A rebuild is the import path of a large catalog (``steward search --reindex``, an upgrade),
+so it is written for throughput: entries are numbered here and written with COPY
+(PostgreSQL) or plain prepared ``executemany`` (SQLite), the full-text index and the
+secondary index of ``search_facets`` are built once at the end instead of row by row
+(FTS5's ``rebuild`` and ``CREATE INDEX`` sort once; a GIN index built at once is many times
+faster than one updated per row), terms and totals are added up in memory and written once.
+Completeness scores are not derived (they come from ``describe``): the scores the entries
+carried are kept.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from itertools import batched
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, select
 
 from imagesteward.catalog._engine import IN_BATCH
-from imagesteward.catalog._search_derive import Derived
+from imagesteward.catalog._search_derive import Derived, encode_facets, text_words
 from imagesteward.catalog._search_index import (
     CHUNK,
     ENTRIES,
@@ -16,34 +28,42 @@ from imagesteward.catalog._search_index import (
     TERMS,
     TOTALS,
     add_totals,
+    add_words,
     dataset_entries,
     derive_images,
     entry_totals,
     study_entries,
     upsert_terms,
 )
-from imagesteward.catalog._search_tables import POSTGRESQL_TEXT_INDEX
+from imagesteward.catalog._search_tables import (
+    POSTGRESQL_TEXT_INDEX,
+    SQLITE_TEXT_TRIGGERS,
+)
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._tables import DatasetRow, ImageRow, ProjectRow
 
 __all__ = ["rebuild"]
 
+# The secondary index of search_facets (revision 0006_search), built again after loading.
+_FACET_INDEX = "ix_search_facets_entry_id_facet_value"
+_FACET_INDEX_SQL = f"CREATE INDEX {_FACET_INDEX} ON search_facets (entry_id, facet, value)"
+
 
 def rebuild(connection: Connection) -> int:
     """Throw the whole index away and derive it again; the number of images indexed.
 
-    Entries get their ids here and go in by COPY on PostgreSQL (whose text index is built
-    once at the end) and by prepared multi-row INSERTs on SQLite. Datasets and studies take
-    the union of their images' values as the images stream by, so nothing is read twice.
+    Datasets and studies take the union of their images' values (and datasets their
+    words) as the images stream by, so nothing is read twice.
     """
     postgresql = connection.dialect.name == "postgresql"
-    if postgresql:
-        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_entries_text")
+    scores = _scores(connection)
+    _drop_derived_indexes(connection)
     for table in (FACETS, ENTRIES, TERMS, TOTALS):
         connection.execute(delete(table))
     writer = _BulkWriter(connection)
     datasets: dict[int, Derived] = {}
     projects: dict[int, Derived] = {}
+    vocabularies: dict[int, set[str]] = {}
     last, count = 0, 0
     while True:
         ids = (
@@ -56,12 +76,20 @@ def rebuild(connection: Connection) -> int:
         if not ids:
             break
         images, _ = derive_images(connection, ids)
-        writer.write(images)
         for item in images:
+            entry = item.entry
+            entry["completeness"] = scores.get(("image", entry["entity_id"]))
             for groups, key in ((datasets, "dataset_id"), (projects, "project_id")):
-                group = groups.setdefault(item.entry[key], Derived({}))
+                group = groups.get(entry[key])
+                if group is None:
+                    group = groups[entry[key]] = Derived({})
                 group.facets |= item.facets
-                group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
+                group.widen(entry["acquired_from"], entry["acquired_to"])
+            vocabulary = vocabularies.get(entry["dataset_id"])
+            if vocabulary is None:
+                vocabulary = vocabularies[entry["dataset_id"]] = set()
+            vocabulary |= text_words(entry["body"])
+        writer.write(images)
         last, count = ids[-1], count + len(ids)
     all_datasets = connection.execute(select(DatasetRow.id)).scalars().all()
     all_projects = connection.execute(select(ProjectRow.id)).scalars().all()
@@ -76,13 +104,17 @@ def rebuild(connection: Connection) -> int:
         (study_rows, projects, "project_id"),
     ):
         for item in made:
+            item.entry["completeness"] = scores.get((item.entry["kind"], item.entry["entity_id"]))
             union = grown.get(item.entry[key])
             if union is not None:
                 item.facets |= union.facets
                 item.widen(union.entry.get("acquired_from"), union.entry.get("acquired_to"))
+            if item.entry["kind"] == "dataset":
+                add_words(item, vocabularies.get(item.entry["entity_id"], set()))
         writer.write(made)
+    writer.finish()
+    _build_derived_indexes(connection)
     if postgresql:
-        connection.exec_driver_sql(POSTGRESQL_TEXT_INDEX)
         connection.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('search_entries', 'id'), "
             "(SELECT coalesce(max(id), 0) + 1 FROM search_entries), false)"
@@ -90,41 +122,106 @@ def rebuild(connection: Connection) -> int:
     return count
 
 
+def _scores(connection: Connection) -> dict[tuple[str, int], int]:
+    """The completeness scores the index holds now, to carry over."""
+    rows = connection.execute(
+        select(ENTRIES.c.kind, ENTRIES.c.entity_id, ENTRIES.c.completeness).where(
+            ENTRIES.c.completeness.is_not(None)
+        )
+    )
+    return {(kind, int(entity)): int(score) for kind, entity, score in rows}
+
+
+def _drop_derived_indexes(connection: Connection) -> None:
+    """Drop what is cheaper to build once than to keep up to date during the load."""
+    connection.exec_driver_sql(f"DROP INDEX IF EXISTS {_FACET_INDEX}")
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_entries_text_vector")
+        return
+    # FTS5's 'rebuild' at the end reads every entry once; no per-row trigger meanwhile.
+    for name in ("insert", "delete", "update"):
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_entries_text_{name}")
+
+
+def _build_derived_indexes(connection: Connection) -> None:
+    connection.exec_driver_sql(_FACET_INDEX_SQL)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(POSTGRESQL_TEXT_INDEX)
+        return
+    connection.exec_driver_sql("INSERT INTO search_text(search_text) VALUES ('rebuild')")
+    for statement in SQLITE_TEXT_TRIGGERS:
+        connection.exec_driver_sql(statement)
+
+
 class _BulkWriter:
-    """Writes entries into an empty index, numbering them itself."""
+    """Writes entries into an empty index, numbering them itself.
+
+    Rows go to the driver as plain tuples (COPY on PostgreSQL, ``executemany`` on SQLite):
+    at a million entries, building SQLAlchemy parameters per row would cost more than the
+    database's own work.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._next = 1
         self._copy = connection.dialect.name == "postgresql"
+        self._labels: dict[tuple[str, str], str] = {}
+        self._totals: Counter[Any] = Counter()
+        self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
 
     def write(self, derived: list[Derived]) -> None:
         if not derived:
             return
         now = utcnow()
+        entries: list[dict[str, Any]] = []
+        facets: list[tuple[str, str, int]] = []
         for item in derived:
-            item.entry["id"] = self._next
+            entry = item.entry
+            entry["id"] = entry_id = self._next
             self._next += 1
-        entries = [{**item.entry, "indexed_at": now} for item in derived]
-        facets = [
-            {"facet": facet, "value": value, "entry_id": item.entry["id"]}
-            for item in derived
-            for facet, value in item.facets
-        ]
-        for table, rows in ((ENTRIES, entries), (FACETS, facets)):
-            if not rows:
-                continue
-            if self._copy:
-                self._copy_rows(table, rows)
-            else:
-                self._connection.execute(insert(table), rows)
-        upsert_terms(self._connection, derived)
-        add_totals(self._connection, entry_totals(derived))
+            entries.append({**entry, "facet_values": encode_facets(item.facets), "indexed_at": now})
+            facets += [(facet, value, entry_id) for facet, value in item.facets]
+            self._labels.update(item.labels)
+        columns = list(entries[0])
+        self._rows(ENTRIES, columns, [tuple(e[c] for c in columns) for e in entries])
+        if facets:
+            self._rows(FACETS, ["facet", "value", "entry_id"], facets)
+        self._totals.update(entry_totals(derived))
 
-    def _copy_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        columns = list(rows[0])
-        raw: Any = self._connection.connection.driver_connection
-        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
+    def finish(self) -> None:
+        """Write the labels and totals added up over every batch."""
+        labels = [Derived({}, labels=dict(chunk)) for chunk in batched(self._labels.items(), 2000)]
+        for item in labels:
+            upsert_terms(self._connection, [item])
+        add_totals(self._connection, self._totals)
+
+    def _rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if self._copy:
+            raw: Any = self._connection.connection.driver_connection
+            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        processors = [self._processor(table, column) for column in columns]
+        if any(processors):
+            rows = [
+                tuple(
+                    v if p is None or v is None else p(v)
+                    for p, v in zip(processors, row, strict=True)
+                )
+                for row in rows
+            ]
+        marks = ", ".join("?" * len(columns))
+        self._connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - names are the ORM's
+            rows,
+        )
+
+    def _processor(self, table: Table, column: str) -> Callable[[Any], Any] | None:
+        """How SQLAlchemy would store a value of ``column`` (dates as SQLite text)."""
+        key = (table.name, column)
+        if key not in self._processors:
+            column_type: Any = table.c[column].type
+            self._processors[key] = column_type._cached_bind_processor(self._connection.dialect)
+        return self._processors[key]

@@ -34,8 +34,11 @@ __all__ = [
     "BACKEND_OBJECTS",
     "ENTRY_KINDS",
     "FACETS",
+    "PAIR_SEPARATOR",
     "POSTGRESQL_TEXT_INDEX",
+    "SQLITE_TEXT_TRIGGERS",
     "TEXT_CONFIGURATION",
+    "VALUE_SEPARATOR",
     "SearchEntryRow",
     "SearchFacetRow",
     "SearchTermRow",
@@ -52,15 +55,34 @@ FACETS = ("year", "project", "organism", "method", "instrument", "objective", "f
 #: PostgreSQL's text search configuration: English stemming, like FTS5's porter tokenizer.
 TEXT_CONFIGURATION = "english"
 
-#: The GIN index of PostgreSQL's full-text search (as revision 0006_search creates it); a
-#: rebuild drops it and creates it again after loading, which is many times faster.
+#: The GIN index of PostgreSQL's full-text search over the stored ``text_vector`` column (as
+#: revision 0008_search_scale creates it); a rebuild drops it and creates it again after
+#: loading, which is many times faster than keeping it up to date row by row.
 POSTGRESQL_TEXT_INDEX = (
-    "CREATE INDEX ix_search_entries_text ON search_entries USING gin "
-    "(to_tsvector('english'::regconfig, title || ' ' || body))"
+    "CREATE INDEX ix_search_entries_text_vector ON search_entries USING gin (text_vector)"
 )
 
+#: The triggers that keep SQLite's FTS5 table in step with ``search_entries`` (as revision
+#: 0006_search creates them); a rebuild drops them and rebuilds the FTS5 index at once.
+SQLITE_TEXT_TRIGGERS = (
+    "CREATE TRIGGER search_entries_text_insert AFTER INSERT ON search_entries BEGIN "
+    "INSERT INTO search_text(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "CREATE TRIGGER search_entries_text_delete AFTER DELETE ON search_entries BEGIN "
+    "INSERT INTO search_text(search_text, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); END",
+    "CREATE TRIGGER search_entries_text_update AFTER UPDATE OF title, body ON search_entries "
+    "BEGIN INSERT INTO search_text(search_text, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); "
+    "INSERT INTO search_text(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+)
+
+#: Separators of ``search_entries.facet_values``: (facet, value) pairs, facet from value.
+PAIR_SEPARATOR, VALUE_SEPARATOR = "\x1e", "\x1f"
+
 #: Database objects of the full-text index that the ORM does not describe, per backend: the
-#: FTS5 virtual table and its shadow tables, the GIN expression index.
+#: FTS5 virtual table and its shadow tables; PostgreSQL's generated ``tsvector`` column
+#: (``to_tsvector('english', title || ' ' || body)``, stored, so that rechecking a hit reads
+#: it instead of parsing the text again) and its GIN index.
 BACKEND_OBJECTS: dict[str, frozenset[str]] = {
     "sqlite": frozenset(
         {
@@ -71,7 +93,7 @@ BACKEND_OBJECTS: dict[str, frozenset[str]] = {
             "search_text_config",
         }
     ),
-    "postgresql": frozenset({"ix_search_entries_text"}),
+    "postgresql": frozenset({"text_vector", "ix_search_entries_text_vector"}),
 }
 
 
@@ -81,7 +103,11 @@ class SearchEntryRow(Base):
     ``title`` and ``body`` are the indexed text. ``acquired_from``/``acquired_to`` span the
     acquisition dates (equal for an image; naive, like ``images.acquisition_date``).
     ``completeness`` is the highest tier whose fields are all filled (0: not even tier 1),
-    NULL until scored. ``visibility`` is the entry's publication state.
+    NULL until scored (:func:`imagesteward.catalog._search_scores.set_completeness`).
+    ``visibility`` is the publication state in force for it: the least public of its
+    project's and its dataset's. ``facet_values`` repeats the entry's ``search_facets``
+    rows as one string (pairs joined by :data:`PAIR_SEPARATOR`), so that the facet counts
+    of thousands of hits read one row per hit instead of one per value.
     """
 
     __tablename__ = "search_entries"
@@ -104,6 +130,7 @@ class SearchEntryRow(Base):
     completeness: Mapped[int | None] = mapped_column(SmallInteger)
     visibility: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
+    facet_values: Mapped[str] = mapped_column(Text, default="", server_default="")
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
