@@ -277,3 +277,24 @@ def test_without_access_control_nobody_signs_in(tmp_path: Path) -> None:
         assert "Sign in" not in home
         login = client.get("/login", headers=HTML).text
         assert "Access control is off" in login
+
+
+def test_the_home_page_counts_and_shows_only_what_the_caller_may_list(site: Site) -> None:
+    home = _main(site.client.get("/", headers=HTML))
+    assert site.images["pub"] in home
+    assert site.images["secret"] not in home and site.images["embargoed"] not in home
+    assert "Lab" not in home
+    assert re.search(r"<dt>Images</dt><dd>1</dd>", home)
+    assert "Original files" not in home  # counted per fileset, which may span hidden datasets
+    _sign_in(site.client, "alice")
+    mine = _main(site.client.get("/", headers=HTML))
+    assert re.search(r"<dt>Images</dt><dd>3</dd>", mine)
+    assert site.images["secret"] in mine and "Lab" in mine
+
+
+def test_visibility_changes_refuse_an_owner_riding_along(site: Site) -> None:
+    csrf = _sign_in(site.client, "alice")
+    sneaky = {"visibility": "public", "owner": "carol"}
+    answer = site.client.put("/api/v1/projects/Lab/visibility", json=sneaky, headers=csrf)
+    assert answer.status_code == 422
+    assert site.client.get("/api/v1/projects/Lab/access").json()["owner"] == "alice"
