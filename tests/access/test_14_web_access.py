@@ -133,8 +133,10 @@ def test_a_hidden_page_is_a_missing_page_with_the_login_offered(site: Site) -> N
     assert _main(hidden).replace(image, fake) == _main(missing)
     assert "Sign in</a> to see yours" in hidden.text
     # Programs still get problem documents.
-    assert site.client.get(f"/images/{image}").headers["content-type"].startswith(
-        "application/problem+json"
+    assert (
+        site.client.get(f"/images/{image}")
+        .headers["content-type"]
+        .startswith("application/problem+json")
     )
 
     _sign_in(site.client, "alice")
