@@ -84,7 +84,7 @@ def _write_volume_timelapse(path: Path, rng: np.random.Generator, scale: float) 
     )
     image = ome.Image(
         id="Image:0",
-        name="HeLa_H2B-mCherry_EGFP-tubulin_4D_pos07",
+        name="HeLa_mitosis_4D_pos07",
         description="HeLa H2B-mCherry / EGFP-alpha-tubulin, 37 °C, 5% CO2: a 7-section "
         f"Z-stack (1 µm steps) every 10 min for 40 min. {SYNTHETIC}",
         acquisition_date=when("2024-06-19T09:30:00+02:00"),
