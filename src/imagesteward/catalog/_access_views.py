@@ -90,11 +90,13 @@ def _recipients(session: Session, rows: list[ShareRow]) -> list[tuple[ShareRow, 
             select(GroupRow).where(GroupRow.id.in_({r.group_id for r in rows if r.group_id}))
         )
     }
-    return [
-        (row, f"user:{users[row.user_id]}" if row.user_id else f"group:{groups[row.group_id]}")
-        for row in rows
-        if (row.user_id in users) or (row.group_id in groups)
-    ]
+    named = []
+    for row in rows:
+        if row.user_id is not None and row.user_id in users:
+            named.append((row, f"user:{users[row.user_id]}"))
+        elif row.group_id is not None and row.group_id in groups:
+            named.append((row, f"group:{groups[row.group_id]}"))
+    return named
 
 
 def shares_of(session: Session, where: Located) -> list[ShareRecord]:

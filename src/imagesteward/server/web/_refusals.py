@@ -71,7 +71,7 @@ def refusal_page(request: Request, exc: ImageStewardError) -> Response:
             response.delete_cookie(CSRF_COOKIE)
             return response
         if review_link(request):
-            context = {"title": "Reviewer link ended", "detail": exc.message}
+            context: dict[str, object] = {"title": "Reviewer link ended", "detail": exc.message}
             response = site.render(request, "review_ended.html", context, status=403)
             response.delete_cookie(REVIEW_COOKIE)
             return response
