@@ -233,7 +233,7 @@ def test_the_5d_time_lapse_has_sections_time_points_and_their_planes(
     assert facts["acquisition_mode"] == "SpinningDiskConfocal"
     pixels = _parse(item).images[0].pixels
     assert len(pixels.planes) == 5 * 7 * 2
-    heights = sorted({p.position_z for p in pixels.planes if p.the_t == 0 and p.the_c == 0})
+    heights = sorted({p.position_z or 0.0 for p in pixels.planes if p.the_t == 0 and p.the_c == 0})
     assert len(heights) == 7 and all(
         abs(b - a - 1.0) < 1e-6 for a, b in itertools.pairwise(heights)
     )

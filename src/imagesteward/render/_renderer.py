@@ -104,7 +104,7 @@ class TileRenderer:
 
     def described(self, url: str, series_path: str = "") -> ImageView | None:
         """The view of an image already opened, else ``None``; never reads anything."""
-        if not isinstance(url, str) or not url:
+        if not url:
             return None
         opened = self._images.get((url, check_series_path(series_path)))
         return None if opened is None else opened.view
