@@ -43,10 +43,8 @@ def least_visible(*states: str | None) -> str:
 
 
 def encode_facets(facets: Iterable[tuple[str, str]]) -> str:
-    """``search_entries.facet_values``: the pairs in one string, in a stable order."""
-    return PAIR_SEPARATOR.join(
-        f"{facet}{VALUE_SEPARATOR}{value}" for facet, value in sorted(facets)
-    )
+    """``search_entries.facet_values``: the pairs in one string (in no particular order)."""
+    return PAIR_SEPARATOR.join([facet + VALUE_SEPARATOR + value for facet, value in facets])
 
 
 def merge_facets(stored: str, pairs: Iterable[tuple[str, str]]) -> str:
@@ -207,9 +205,11 @@ def _study_parts(
 
 def body(texts: Iterable[Any]) -> str:
     """The distinct non-empty strings, one per line (the tokenizers ignore the spacing)."""
-    return "\n".join(
-        dict.fromkeys(t for t in texts if isinstance(t, str) and t and not t.isspace())
-    )
+    seen: dict[str, None] = {}
+    for text in texts:
+        if text and text.__class__ is str and text not in seen and not text.isspace():
+            seen[text] = None
+    return "\n".join(seen)
 
 
 def group_entry(
