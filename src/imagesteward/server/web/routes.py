@@ -22,7 +22,9 @@ from imagesteward.server._files import MemoryBytes, not_modified, send
 from imagesteward.server._routing import ReadRoute, ServicesDep, root_of
 from imagesteward.server._schemas import ImageQuery, SearchText
 from imagesteward.server._tile_params import rendering_etag
+from imagesteward.server.web import _describe_pages, _search_page
 from imagesteward.server.web._access_pages import place_access, visibility_views, visible_totals
+from imagesteward.server.web._describe_pages import image_panel
 from imagesteward.server.web._image_page import image_page, napari_snippets
 from imagesteward.server.web._routing import PageRoute, site_of
 from imagesteward.server.web._site_data import catalog_stats, original_metadata, recent_images
@@ -37,6 +39,8 @@ HISTOGRAM_BINS = 256
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 documents = APIRouter(route_class=ReadRoute, include_in_schema=False)
+# The describe and search pages live in modules of their own and are served with these.
+pages.routes.extend([*_describe_pages.pages.routes, *_search_page.pages.routes])
 
 
 class BrowseQuery(BaseModel):
@@ -128,6 +132,7 @@ def image(request: Request, services: ServicesDep, image: ImageRefPath) -> Respo
         "napari_shell": shell,
         "napari_python": python,
         "viewer_json": json.dumps(page.viewer, separators=(",", ":")) if page.viewer else "",
+        "describe": image_panel(request, page.record),
     }
     return site_of(request).render(request, "image.html", context)
 

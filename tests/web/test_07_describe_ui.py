@@ -1,0 +1,179 @@
+"""The metadata forms in a real browser: autocomplete, identifier checks, saving, completeness.
+
+An installation of its own (a copy of the demo) with access control on: ada owns the cell
+biology project and may edit it; an anonymous visitor sees the forms read-only.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from imagesteward.catalog import access_catalog, open_catalog
+from imagesteward.config import load_settings
+from imagesteward.server import build_app
+from tests.server.live import Demo, LiveServer, serve_in_thread
+from tests.web.browser import WatchedPage
+
+PROJECT = "Demo: cell biology"
+PASSWORD = "a long and quiet river"
+
+
+@pytest.fixture(scope="module")
+def secured(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A copy of the demo behind uvicorn with access control; ada owns the project."""
+    home = tmp_path_factory.mktemp("describe-ui") / "site"
+    shutil.copytree(demo.home, home)
+    catalog = open_catalog(load_settings(home).catalog_url)
+    access = access_catalog(catalog)
+    access.add_user("ada", password=PASSWORD)
+    access.assign(PROJECT, owner="ada")
+    catalog.dispose()
+    running = serve_in_thread(build_app(load_settings(home, access_control=True)))
+    yield running
+    running.stop()
+
+
+def _sign_in(page: Page, url: str) -> None:
+    answer = page.request.post(
+        f"{url}/api/v1/session", data={"username": "ada", "password": PASSWORD}
+    )
+    assert answer.ok, answer.text()
+
+
+def _field(input_: Locator) -> Locator:
+    """The field wrapper (label, tier, help, error) of an input."""
+    return input_.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' field ')][1]")
+
+
+def _filled(page: Page, tier: int) -> int:
+    value = page.locator(f"#completeness .tier[data-tier='{tier}']").get_attribute("data-filled")
+    assert value is not None
+    return int(value)
+
+
+def _expected_422(watched: WatchedPage, count: int) -> None:
+    """Chromium logs every refused request; the refusals this test provokes are expected."""
+    refused = [e for e in watched.errors if "status of 422" in e]
+    assert len(refused) == count, watched.errors
+    watched.errors[:] = [e for e in watched.errors if "status of 422" not in e]
+
+
+def test_the_study_form_autocompletes_checks_and_saves(
+    secured: LiveServer, watched: WatchedPage
+) -> None:
+    page = watched.page
+    _sign_in(page, secured.url)
+    page.goto(f"{secured.url}/projects/{PROJECT}")
+    page.locator("#edit-study").click()
+    expect(page.locator("h1")).to_have_text(f"Describe {PROJECT}")
+    form = page.locator("#metadata-form")
+    # Tiers and descriptions come from the schema.
+    title = _field(form.locator("[data-slot='title']").first)
+    expect(title.locator(".tier-badge")).to_have_text("T1 · required")
+    expect(title.locator(".field-help")).not_to_be_empty()
+    before = {tier: _filled(page, tier) for tier in (1, 2, 3)}
+
+    form.locator("[data-slot='title']").first.fill("Mitosis in HeLa cells")
+    page.locator("button[data-add='biosamples']").click()
+    biosample = page.locator("[data-list='biosamples'] [data-item]").last
+    biosample.locator("[data-slot='identifier']").fill("hela")
+    organism = biosample.locator("[data-slot='organism']")
+    organism.press_sequentially("homo sap", delay=30)
+    option = biosample.locator("[role='option']", has_text="NCBITaxon:9606")
+    expect(option).to_be_visible(timeout=30_000)  # the first lookup loads the ontologies
+    expect(option).to_contain_text("Homo sapiens")
+    option.click()
+    expect(organism).to_have_value("Homo sapiens")
+    expect(biosample.locator(".term-id").first).to_have_text("NCBITaxon:9606")
+
+    # A made-up term is refused: only a term picked from the ontology stands.
+    cell_type = biosample.locator("[data-slot='cell_type']")
+    cell_type.fill("glowing blob cell")
+    cell_type.blur()
+    expect(_field(cell_type).locator(".field-error")).to_contain_text("is not a term")
+    page.locator("#save").click()
+    expect(page.locator("#form-status")).to_contain_text("Not saved")
+    cell_type.fill("")
+
+    # An ORCID iD with a wrong check digit is caught before it is sent.
+    page.locator("button[data-add='authors']").click()
+    author = page.locator("[data-list='authors'] [data-item]").last
+    author.locator(":scope > .fields > .field [data-slot='name']").fill("Ada Lovelace")
+    orcid = author.locator("[data-slot='orcid']")
+    orcid.fill("0000-0002-1825-0096")
+    orcid.blur()
+    expect(_field(orcid).locator(".field-error")).to_contain_text("wrong check digit: expected 7")
+    orcid.fill("0000-0002-1825-0097")
+    orcid.blur()
+    expect(_field(orcid).locator(".field-error")).to_be_hidden()
+    watched.screenshot("study-form-filled")
+
+    page.locator("#save").click()
+    expect(page.locator("#form-status")).to_have_text("Saved.")
+    after = {tier: _filled(page, tier) for tier in (1, 2, 3)}
+    assert after[1] > before[1], (before, after)
+    assert "biosamples" not in {
+        m.get_attribute("data-path") for m in page.locator("#completeness .missing-field").all()
+    }
+    # The server stored the term and the canonical ORCID.
+    study = page.request.get(f"{secured.url}/api/v1/projects/{PROJECT}/study").json()
+    assert study["document"]["biosamples"][0]["organism"]["term_id"] == "NCBITaxon:9606"
+    assert study["document"]["authors"][0]["orcid"] == "https://orcid.org/0000-0002-1825-0097"
+    page.reload()
+    expect(page.locator("[data-list='biosamples'] [data-slot='organism']")).to_have_value(
+        "Homo sapiens"
+    )
+    watched.screenshot("study-form-saved")
+
+
+def test_the_image_form_shows_server_refusals_next_to_fields(
+    secured: LiveServer, watched: WatchedPage, demo: Demo
+) -> None:
+    page = watched.page
+    _sign_in(page, secured.url)
+    image = demo.image("HeLa_fixed")
+    page.goto(f"{secured.url}/images/{image.uuid}")
+    expect(page.locator("#image-completeness")).to_be_visible()
+    page.locator("#edit-image").click()
+    before = _filled(page, 1)
+
+    method = page.locator(
+        "[data-object='acquisition'] > .fields > .field [data-slot='imaging_method']"
+    )
+    method.press_sequentially("spinning", delay=30)
+    option = page.locator("[role='option']", has_text="FBbi:00000253")
+    expect(option).to_be_visible(timeout=30_000)  # the first lookup loads the ontologies
+    option.click()
+    # A name the reader captured from the file may not be overwritten: the server says so,
+    # next to the field, and nothing is saved.
+    name = page.locator("[data-list='channels'] [data-item]").first.locator("[data-slot='name']")
+    original = name.input_value()
+    name.fill("renamed")
+    page.locator("#save").click()
+    error = _field(name).locator(".field-error")
+    expect(error).to_contain_text("captured from the original file")
+    _expected_422(watched, 1)
+    assert _filled(page, 1) == before
+
+    name.fill(original)
+    page.locator("#save").click()
+    expect(page.locator("#form-status")).to_have_text("Saved.")
+    assert _filled(page, 1) > before
+    expect(
+        page.locator("#completeness .missing-field[data-path='acquisition.imaging_method']")
+    ).to_have_count(0)
+    watched.screenshot("image-form-saved")
+
+
+def test_without_rights_the_forms_are_read_only(secured: LiveServer, watched: WatchedPage) -> None:
+    page = watched.page
+    page.goto(f"{secured.url}/projects/{PROJECT}")
+    # The project is private: an anonymous visitor does not even learn it exists.
+    expect(page.locator("h1")).to_have_text(re.compile("Not found|Sign in|not found", re.I))
+    watched.errors[:] = [e for e in watched.errors if "status of 404" not in e]
+    assert page.locator("#edit-study").count() == 0
