@@ -425,12 +425,12 @@ def measure(
     """Run one tool in a subprocess; wall time, peak RSS (with children), output size."""
     import psutil
 
+    for stale in (out, out.with_name(out.name + ".partial")):
+        remove_tree(stale)
+    settle_after_removals()
     warm(source)
     load_before = os.getloadavg()[0]
     usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-
-    for stale in (out, out.with_name(out.name + ".partial")):
-        shutil.rmtree(stale, ignore_errors=True)
     command = [
         python,
         str(Path(__file__).resolve()),
@@ -473,6 +473,41 @@ def measure(
     }
 
 
+#: ext4 does not reuse an inode within 30 s of its deletion, and finding a free one then scans
+#: inode tables (``recently_deleted`` in ext4's inode allocator): measured here, creating files
+#: right after deleting a previous output costs up to 1 ms CPU per file instead of 30 us, which
+#: would charge each tool for the previous tool's clean-up. Removals are timed and the next tool
+#: starts only once this window has passed.
+EXT4_REUSE_WINDOW = 31.0
+_last_removal = [0.0]
+
+
+def remove_tree(path: Path) -> None:
+    """Delete an output tree, remembering when (see :data:`EXT4_REUSE_WINDOW`)."""
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+        _last_removal[0] = time.monotonic()
+
+
+def settle_after_removals() -> None:
+    """Wait until the last removal is outside ext4's inode-reuse window."""
+    wait = _last_removal[0] + EXT4_REUSE_WINDOW - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def file_create_cost(directory: Path, count: int = 500) -> float:
+    """CPU seconds to create (and close) one empty file in ``directory``."""
+    probe = Path(tempfile.mkdtemp(dir=directory, prefix="create-probe-"))
+    try:
+        started = time.process_time()
+        for i in range(count):
+            os.close(os.open(probe / str(i), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666))
+        return (time.process_time() - started) / count
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+
+
 def machine_limits(source: Path) -> dict[str, float]:
     """tifffile streaming read of the (cached) input, and blosc/zstd-1 per core on its pixels."""
     import imagecodecs
@@ -513,13 +548,13 @@ def machine_limits(source: Path) -> dict[str, float]:
     return {"tifffile_read": read, **rates}
 
 
-def dask_identity(source: Path, threaded_out: Path) -> dict[str, Any]:
+def dask_identity(source: Path, threaded_out: Path, out_dir: Path) -> dict[str, Any]:
     """Convert on a 2-process LocalCluster; compare with the threaded output byte for byte."""
     sys.path.insert(0, str(ROOT / "src"))
     from distributed import LocalCluster
 
-    out = WORK / "out-dask.ome.zarr"
-    shutil.rmtree(out, ignore_errors=True)
+    out = out_dir / "out-dask.ome.zarr"
+    remove_tree(out)
     with LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
@@ -529,7 +564,7 @@ def dask_identity(source: Path, threaded_out: Path) -> dict[str, Any]:
         )
         wall = time.perf_counter() - started
     same = _tree_digest(out) == _tree_digest(threaded_out)
-    shutil.rmtree(out, ignore_errors=True)
+    remove_tree(out)
     return {"seconds": wall, "identical": same, **info}
 
 
@@ -659,6 +694,13 @@ def main() -> int:
         help="interpreter with ome-zarr-py and ngff-zarr (default: a private venv in _work/)",
     )
     parser.add_argument("--fast-method", default="dask_bin_shrink")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=WORK,
+        help="where every tool writes its output (default: benchmarks/_work); file creation "
+        "costs differ by directory on some machines, see BENCHMARKS.md",
+    )
     parser.add_argument("--worker", nargs=4, metavar=("TOOL", "SOURCE", "OUT", "EXTRA"))
     args = parser.parse_args()
     if args.worker:
@@ -670,6 +712,9 @@ def main() -> int:
         codec_sweep(make_input("5d", args.quick))
         return 0
     tools = args.tools.split(",")
+    out_dir: Path = args.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print(f"# outputs in {out_dir}: {file_create_cost(out_dir) * 1e6:.0f} us CPU per file created")
     if args.peer_python is None and any(t.startswith(("ome-zarr", "ngff")) for t in tools):
         args.peer_python = peer_python()
     for name in args.inputs.split(","):
@@ -682,26 +727,26 @@ def main() -> int:
             ("ngff-zarr-fast", args.peer_python, "ngff-zarr", {"method": args.fast_method}),
             ("ngff-zarr-default", args.peer_python, "ngff-zarr", {}),
         ]
-        threaded = WORK / "out-imagesteward.ome.zarr"
+        threaded = out_dir / "out-imagesteward.ome.zarr"
         for label, python, tool, extra in plan:
             if label not in tools:
                 continue
-            out = threaded if label == "imagesteward" else WORK / f"out-{label}.ome.zarr"
+            out = threaded if label == "imagesteward" else out_dir / f"out-{label}.ome.zarr"
             row = measure(python, tool, source, out, extra)
             row["label"] = f"{label} ({extra['method']})" if "method" in extra else label
             rows.append(row)
             print(f"# {row['label']}: {json.dumps(row)}", flush=True)
             if label != "imagesteward":
-                shutil.rmtree(out, ignore_errors=True)
+                remove_tree(out)
         if "dask" in tools and threaded.exists():
-            row = dask_identity(source, threaded)
+            row = dask_identity(source, threaded, out_dir)
             row["label"] = (
                 f"imagesteward on Dask (2 processes), identical output: {row['identical']}"
             )
             rows.append(row)
             print(f"# dask: {json.dumps(row)}", flush=True)
         report(name, source, rows, limits)
-        shutil.rmtree(threaded, ignore_errors=True)
+        remove_tree(threaded)
     return 0
 
 
