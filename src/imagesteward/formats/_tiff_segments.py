@@ -39,7 +39,7 @@ def _eligible(key: Any, page: Any) -> bool:
     offsets, counts = page.dataoffsets, page.databytecounts
     if not offsets or len(offsets) != len(counts):
         return False
-    return int(key.bitspersample) == np.dtype(key.dtype).itemsize * 8
+    return bool(int(key.bitspersample) == np.dtype(key.dtype).itemsize * 8)
 
 
 def _raw(page: Any) -> bool:
@@ -49,7 +49,7 @@ def _raw(page: Any) -> bool:
     dtype = np.dtype(page.dtype)
     if dtype.itemsize == 1:
         return True
-    order = page.parent.byteorder
+    order: str = page.parent.byteorder
     return (order == "<") == (sys.byteorder == "little")
 
 
