@@ -714,6 +714,8 @@ def main() -> int:
     tools = args.tools.split(",")
     out_dir: Path = args.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("out-*.ome.zarr*"):  # an interrupted run's outputs
+        remove_tree(stale)
     print(f"# outputs in {out_dir}: {file_create_cost(out_dir) * 1e6:.0f} us CPU per file created")
     if args.peer_python is None and any(t.startswith(("ome-zarr", "ngff")) for t in tools):
         args.peer_python = peer_python()
