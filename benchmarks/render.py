@@ -186,6 +186,16 @@ def stages(url: str) -> None:
             _cpu_ms(lambda: composite(planes, channels, luts, shape)),
         )
     )
+    rgbx = composite(planes, channels, luts, shape, rgbx=True)
+    rows.append(
+        (
+            f"  packed RGBX, as the renderer asks ({'x'.join(map(str, rgbx.shape))})",
+            _cpu_ms(lambda: composite(planes, channels, luts, shape, rgbx=True)),
+        )
+    )
+    rows.append(
+        ("  encode jpeg q85 from RGBX", _cpu_ms(lambda: encode(rgbx, "jpeg", 85), number=3))
+    )
     for label, kind, quality in (
         ("jpeg q85", "jpeg", 85),
         ("jpeg q75", "jpeg", 75),
