@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping
 from itertools import batched
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, event, inspect, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, event, func, inspect, select, update
 
 from imagesteward.catalog._access_tables import DatasetAccessRow, ProjectAccessRow
 from imagesteward.catalog._engine import IN_BATCH
@@ -58,35 +58,66 @@ def _move_totals(connection: Connection, delta: Counter[_Key]) -> None:
 def set_completeness(connection: Connection, scores: Mapping[tuple[str, int], int | None]) -> int:
     """Give entries their completeness tier; the number of entries changed.
 
-    ``scores`` maps (kind, entity id) - ``("image", 12)``, ``("dataset", 3)``, ``("study",
-    1)`` - to the highest tier whose fields are all filled (0: not even tier 1; ``None``:
-    unscored). Entries not in the index are ignored. ``search_totals`` moves with them.
+    ``scores`` maps ``("image", image id)`` and ``("study", project id)`` to the highest
+    tier whose fields are all filled (0: not even tier 1; ``None``: unscored). A dataset's
+    tier follows from its images': a dataset is complete at a tier when every image is
+    (:func:`imagesteward.describe.dataset_completeness` merges its images' fields), so it is
+    the lowest of them, unknown while one is unscored. Entries not in the index are ignored;
+    ``search_totals`` moves with them.
     """
+    images = {entity: score for (kind, entity), score in scores.items() if kind == "image"}
+    studies = {entity: score for (kind, entity), score in scores.items() if kind == "study"}
+    unknown = {kind for kind, _ in scores} - {"image", "study"}
+    if unknown:
+        raise ValueError(f"Completeness is set for images and studies, not {sorted(unknown)}")
+    entries = _ENTRIES.c
+    changed = _apply(connection, "image", entries.entity_id, images)
+    changed += _apply(connection, "study", entries.project_id, studies)
+    datasets = set()
+    for chunk in batched(sorted(images), IN_BATCH):
+        datasets.update(
+            connection.execute(
+                select(entries.dataset_id)
+                .distinct()
+                .where(entries.kind == "image", entries.entity_id.in_(chunk))
+            ).scalars()
+        )
+    wanted: dict[int, int | None] = {}
+    for chunk in batched(sorted(datasets), IN_BATCH):
+        rows = connection.execute(
+            select(
+                entries.dataset_id,
+                func.min(entries.completeness),
+                func.count() - func.count(entries.completeness),
+            )
+            .where(entries.kind == "image", entries.dataset_id.in_(chunk))
+            .group_by(entries.dataset_id)
+        )
+        wanted.update({dataset: None if unscored else low for dataset, low, unscored in rows})
+    return changed + _apply(connection, "dataset", entries.entity_id, wanted)
+
+
+def _apply(connection: Connection, kind: str, key: Any, wanted: Mapping[int, int | None]) -> int:
+    """Set the scores of entries of ``kind`` found by ``key`` (a column) in ``wanted``."""
     entries = _ENTRIES.c
     delta: Counter[_Key] = Counter()
     changes: list[dict[str, Any]] = []
-    for kind in {kind for kind, _ in scores}:
-        wanted = {entity: score for (k, entity), score in scores.items() if k == kind}
-        for chunk in batched(sorted(wanted), IN_BATCH):
-            rows = connection.execute(
-                select(
-                    entries.id,
-                    entries.entity_id,
-                    entries.project_id,
-                    entries.visibility,
-                    entries.completeness,
-                ).where(entries.kind == kind, entries.entity_id.in_(chunk))
-            )
-            for entry_id, entity, project, visibility, old in rows:
-                new = wanted[entity]
-                if new == old:
-                    continue
-                group = (project, kind, visibility)
-                if old is not None:
-                    delta[(*group, "completeness", str(old))] -= 1
-                if new is not None:
-                    delta[(*group, "completeness", str(new))] += 1
-                changes.append({"entry": entry_id, "score": new})
+    for chunk in batched(sorted(wanted), IN_BATCH):
+        rows = connection.execute(
+            select(
+                entries.id, key, entries.project_id, entries.visibility, entries.completeness
+            ).where(entries.kind == kind, key.in_(chunk))
+        )
+        for entry_id, found, project, visibility, old in rows:
+            new = wanted[found]
+            if new == old:
+                continue
+            group = (project, kind, visibility)
+            if old is not None:
+                delta[(*group, "completeness", str(old))] -= 1
+            if new is not None:
+                delta[(*group, "completeness", str(new))] += 1
+            changes.append({"entry": entry_id, "score": new})
     if changes:
         connection.execute(
             update(_ENTRIES)

@@ -79,6 +79,14 @@ def ingest(
         else:
             with IngestBars(err_console()) as bars:
                 report = ingest_paths(paths, installation, options, progress=bars)
+        if not dry_run:
+            # Completeness is scored above the ingest (describe) and handed to the index.
+            from imagesteward.describe import score_for_search
+
+            score_for_search(
+                installation.catalog,
+                image_ids=[i for outcome in report.outcomes for i in outcome.image_ids],
+            )
     if as_json:
         console().print_json(
             json.dumps(

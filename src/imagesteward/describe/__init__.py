@@ -35,6 +35,7 @@ from imagesteward.describe._describe import (
 from imagesteward.describe._form import FormField, form_fields
 from imagesteward.describe._methods import MethodsText, dataset_methods, methods_text
 from imagesteward.describe._project import ProjectCompleteness, project_completeness
+from imagesteward.describe._search_scores import score_for_search, search_tier
 from imagesteward.describe._sheet import SheetImport, SheetProblem, export_sheet, import_sheet
 from imagesteward.describe._templates import (
     Template,
@@ -73,6 +74,8 @@ __all__ = [
     "read_document",
     "refuse",
     "resolve_term",
+    "score_for_search",
+    "search_tier",
     "study_completeness",
     "template_form",
 ]

@@ -19,6 +19,7 @@ from imagesteward import model
 from imagesteward.catalog import Catalog, FieldProblem, ImageAnnotation, ImageRecord, StudyRecord
 from imagesteward.describe._checks import check_document, check_value
 from imagesteward.describe._fields import resolve_path
+from imagesteward.describe._search_scores import score_for_search
 from imagesteward.describe._templates import Ask, get_template, missing_asks, prune
 from imagesteward.errors import MetadataValidationError
 from imagesteward.model.paths import PathError, parse_path
@@ -144,6 +145,8 @@ def describe_study(
     if problems:
         raise refuse(problems, f"the study of {project!r}")
     record = catalog.save_study(project, checked, by=by, reason=reason, dry_run=dry_run)
+    if not dry_run:
+        score_for_search(catalog, projects=[project])
     missing = tuple(missing_asks(chosen, checked)) if chosen is not None else ()
     return DescribeResult(record, missing)
 
@@ -193,6 +196,8 @@ def annotate_images(
         problems.extend(found)
     if problems:
         raise refuse(sorted(problems, key=_order), "the annotations")
+    if not dry_run:
+        score_for_search(catalog, image_ids=[record.id for record in records])
     return records
 
 

@@ -6,7 +6,8 @@
   the GIN index over the ``to_tsvector(...)`` expression, whose every recheck parsed the text
   again;
 * visibility: entries take the state of their project and dataset (``project_access``,
-  ``dataset_access``; the least public of the two) instead of "private" for everything, and
+  ``dataset_access``; the least public of the two, a missing row being private, as the
+  access policy reads it) instead of "private" for everything, and
   ``search_totals`` is counted again from the entries.
 
 Revision ID: 0009_search_scale
@@ -39,8 +40,8 @@ _DATASET = (  # noqa: S608
 VISIBILITY = (
     "UPDATE search_entries SET visibility = "  # noqa: S608
     + _STATE.format(
-        f"CASE WHEN coalesce({_DATASET}, 2) < coalesce({_PROJECT}, 0) "
-        f"THEN coalesce({_DATASET}, 2) ELSE coalesce({_PROJECT}, 0) END"
+        f"CASE WHEN coalesce({_DATASET}, 0) < coalesce({_PROJECT}, 0) "
+        f"THEN coalesce({_DATASET}, 0) ELSE coalesce({_PROJECT}, 0) END"
     )
 )
 TOTALS = (
