@@ -11,7 +11,7 @@ from imagesteward.catalog._access_oidc import OidcIdentity
 from imagesteward.catalog._access_views import SharedItem, ShareRecord, VisibilityView
 from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
 from imagesteward.catalog._annotate import ImageAnnotation
-from imagesteward.catalog._audit import AuditRecord
+from imagesteward.catalog._audit import AuditRecord, export_audit
 from imagesteward.catalog._catalog import Catalog, open_catalog
 from imagesteward.catalog._changes import ChangeRecord, FieldChange, FieldProblem
 from imagesteward.catalog._inputs import (
@@ -90,6 +90,7 @@ __all__ = [
     "VisibilityView",
     "access_catalog",
     "catalog_status",
+    "export_audit",
     "open_catalog",
     "upgrade_catalog",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -30,6 +31,7 @@ from imagesteward.access import (
     permitted,
 )
 from imagesteward.catalog import (
+    _access_lookup,
     _access_oidc,
     _access_views,
     _accounts,
@@ -659,8 +661,21 @@ class AccessCatalog:
         PermissionDeniedError
             When the caller sees the image but may not perform ``action``.
         """
-        record = self._catalog.get_image(ref)
-        rights = self.permitted(principal, record.project, record.dataset, now=now)
+        at = now or utcnow()
+        if _access_lookup.is_uuid_prefix(ref):
+            # Resolved among visible images only: an ambiguous answer must not name, or
+            # even hint at, images the caller may not see.
+            def visible(s: Session, image: ImageRecord) -> bool:
+                where = _visibility.locate(s, image.project, image.dataset)
+                rights = permitted(principal, _visibility.object_facts(s, where), at)
+                return bool(rights & {Action.VIEW_METADATA, Action.LIST})
+
+            record = self._read(
+                lambda s: _access_lookup.resolve_visible_prefix(s, ref, partial(visible, s))
+            )
+        else:
+            record = self._catalog.get_image(ref)
+        rights = self.permitted(principal, record.project, record.dataset, now=at)
         _check(principal, rights, action, lambda: _image_not_found(ref), record.uuid)
         return record
 
@@ -757,6 +772,25 @@ class AccessCatalog:
             lambda s: _audit.list_audit_events(
                 s, since=since, until=until, actor=actor, action=action, target=target,
                 limit=limit,
+            )
+        )  # fmt: skip
+
+    def record_download(
+        self,
+        principal: Principal | None,
+        sha256: str,
+        *,
+        name: str,
+        partial: bool,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Audit the download of an original file (its start: see ``docs/access.md``)."""
+        self._write(
+            lambda s: _audit.record_event(
+                s, at=now or utcnow(), actor=None if principal is None else principal.username,
+                action="download.original", target=f"original:{sha256}", remote=remote,
+                details={"name": name, "partial": partial},
             )
         )  # fmt: skip
 

@@ -8,7 +8,11 @@ since the request that caused them fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+import io
+import json
+import platform
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -17,8 +21,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imagesteward.catalog._access_tables import AuditEventRow
+from imagesteward.catalog._records import FilesetRecord
 
-__all__ = ["AuditRecord", "list_audit_events", "record_event"]
+__all__ = [
+    "AuditRecord",
+    "audit_ingest",
+    "audit_metadata_edit",
+    "export_audit",
+    "list_audit_events",
+    "record_event",
+]
 
 type Outcome = Literal["ok", "denied", "failed"]
 
@@ -110,3 +122,81 @@ def list_audit_events(
         )
         for row in session.scalars(query)
     ]
+
+
+def audit_ingest(session: Session, records: Sequence[FilesetRecord]) -> None:
+    """Record who ingested which filesets, from which files on which host (same transaction).
+
+    One event per fileset: its files by path and SHA-256, so the log says where every
+    original came from even if the catalog record is later removed.
+    """
+    host = platform.node() or None
+    session.add_all(
+        AuditEventRow(
+            at=record.ingested_at,
+            actor=record.ingested_by,
+            action="ingest",
+            target=f"dataset:{record.project}/{record.dataset}",
+            remote=None if host is None else f"ingest@{host}",
+            outcome="ok",
+            details={
+                "fileset": record.id,
+                "reader": record.reader,
+                "files": [{"path": f.original_path, "sha256": f.sha256} for f in record.files],
+                "images": [image.uuid for image in record.images],
+            },
+        )
+        for record in records
+    )
+
+
+def audit_metadata_edit(
+    session: Session,
+    *,
+    at: datetime,
+    by: str | None,
+    action: Literal["metadata.study", "metadata.annotate"],
+    target: str,
+    reason: str | None,
+    details: Mapping[str, Any],
+) -> None:
+    """Record an edit of a study or of image documents (the field-level trail is kept apart).
+
+    ``by`` is the editor as the caller names them: a user name, or ``cli user@host``.
+    """
+    record_event(
+        session, at=at, actor=by, action=action, target=target,
+        details={**details, "reason": reason},
+    )  # fmt: skip
+
+
+_COLUMNS = ("id", "at", "actor", "action", "target", "remote", "outcome", "details")
+
+
+def export_audit(events: Iterable[AuditRecord], fmt: Literal["jsonl", "csv"]) -> Iterator[str]:
+    """The events as lines of JSON Lines or CSV (with a header row), in the order given.
+
+    ``at`` is ISO 8601 in UTC; in CSV, ``details`` is a JSON object in one cell.
+    """
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(_COLUMNS)
+    for event in events:
+        row = {
+            "id": event.id, "at": event.at.isoformat(), "actor": event.actor,
+            "action": event.action, "target": event.target, "remote": event.remote,
+            "outcome": event.outcome,
+            "details": None if event.details is None else dict(event.details),
+        }  # fmt: skip
+        if fmt == "jsonl":
+            yield json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n"
+            continue
+        details = row["details"]
+        row["details"] = "" if details is None else json.dumps(details, sort_keys=True)
+        writer.writerow(["" if row[c] is None else row[c] for c in _COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if fmt == "csv" and buffer.getvalue():
+        yield buffer.getvalue()

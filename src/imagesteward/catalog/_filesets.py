@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from imagesteward.catalog import _search_index as search_index
+from imagesteward.catalog._audit import audit_ingest
 from imagesteward.catalog._engine import IN_BATCH, WRITE_OPTION
 from imagesteward.catalog._inputs import AttachmentInput, FilesetInput
 from imagesteward.catalog._promote import (
@@ -68,6 +69,7 @@ def add_fileset(engine: Engine, fileset: FilesetInput) -> FilesetRecord:
             _refuse_known_uuids(session, prepared)
             record = _insert(session, fileset, prepared)
             search_index.refresh(session.connection(), image_ids=_image_ids([record]), added=True)
+            audit_ingest(session, [record])
             return record
     except IntegrityError as exc:
         # Only reachable when another writer inserted the same file or UUID between our
@@ -110,6 +112,7 @@ def add_filesets(
             if any(isinstance(result, ImageStewardError) for result in results):
                 raise _RolledBackError
             search_index.refresh(session.connection(), image_ids=_image_ids(results), added=True)
+            audit_ingest(session, [r for r in results if isinstance(r, FilesetRecord)])
     except _RolledBackError:
         pass  # the ``with`` block rolled everything back
     except IntegrityError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -45,23 +45,25 @@ def audit(
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help="Export as JSON Lines, oldest first.")
     ] = False,
+    csv: Annotated[
+        bool, typer.Option("--csv", help="Export as CSV (details as JSON), oldest first.")
+    ] = False,
 ) -> None:
     """Show who did what, when and from where (newest first), or export it."""
     from rich.table import Table
 
+    from imagesteward.catalog import export_audit
+
+    if jsonl and csv:
+        raise typer.BadParameter("Choose one export format.", param_hint="--jsonl / --csv")
     with opened_access(ctx) as access:
         events = access.audit_events(
             since=_instant(since, "--since"), until=_instant(until, "--until"), actor=actor,
             action=action, target=target, limit=limit or None,
         )  # fmt: skip
-    if jsonl:
-        for event in reversed(events):
-            record = {
-                "id": event.id, "at": event.at.isoformat(), "actor": event.actor,
-                "action": event.action, "target": event.target, "remote": event.remote,
-                "outcome": event.outcome, "details": event.details,
-            }  # fmt: skip
-            typer.echo(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    if jsonl or csv:
+        for line in export_audit(reversed(events), "csv" if csv else "jsonl"):
+            sys.stdout.write(line)
         return
     table = Table("when (UTC)", "who", "action", "target", "from", "outcome")
     for event in events:

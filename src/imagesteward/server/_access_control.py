@@ -305,7 +305,10 @@ class _Guard:
         elif rule.subject == "admin":
             require_facility_admin(principal)
         elif rule.subject != "open":
-            await anyio.to_thread.run_sync(_decide, access, principal, rule, scope["path_params"])
+            params = scope["path_params"]
+            resolved = await anyio.to_thread.run_sync(_decide, access, principal, rule, params)
+            if resolved is not None:  # the endpoint sees the image the guard decided about
+                scope["path_params"] = {**params, str(rule.param): resolved}
 
 
 def _wants_html(scope: Scope) -> bool:
@@ -362,16 +365,18 @@ def authenticate(
 
 def _decide(
     access: AccessCatalog, principal: Principal, rule: RouteRule, params: Mapping[str, object]
-) -> None:
+) -> str | None:
+    """Decide; for an image, return its full UUID (a prefix was resolved among visible ones)."""
     assert rule.action is not None
     assert rule.param is not None
     value = str(params[rule.param])
     if rule.subject in {"image", "zarr"}:
-        access.require_on_image(principal, value, rule.action)
-    elif rule.subject == "original":
+        return access.require_on_image(principal, value, rule.action).uuid
+    if rule.subject == "original":
         access.require_on_original(principal, value, rule.action)
     elif rule.subject == "dataset":
         dataset = str(params["dataset"])
         access.require_on_project(principal, value, rule.action, dataset=dataset)
     else:
         access.require_on_project(principal, value, rule.action)
+    return None

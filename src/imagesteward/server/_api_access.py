@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from imagesteward.access import Principal
@@ -109,3 +110,46 @@ def audit(
             for e in events
         ]
     )  # fmt: skip
+
+
+_EXPORT_TYPES = {"jsonl": "application/jsonl", "csv": "text/csv; charset=utf-8"}
+
+
+@router.get(
+    "/audit/export",
+    tags=["access"],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The matching events, oldest first, as JSON Lines or CSV.",
+            "content": {
+                "application/jsonl": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **_REFUSALS,
+        **problems(),
+    },
+)
+def export_audit_log(
+    request: Request,
+    principal: Annotated[Principal, Depends(_principal)],
+    format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv.")] = "jsonl",  # noqa: A002
+    since: Annotated[datetime | None, Query(description="From this instant.")] = None,
+    until: Annotated[datetime | None, Query(description="Before this instant.")] = None,
+    actor: Annotated[str | None, Query(description="Only this user's events.")] = None,
+    action: Annotated[str | None, Query(description="An action or family (token).")] = None,
+    target: Annotated[str | None, Query(description="Only about this.")] = None,
+) -> StreamingResponse:
+    """Export the audit log for archiving: every matching event, oldest first."""
+    from imagesteward.catalog import export_audit
+
+    require_facility_admin(principal)
+    events = request.app.state.access.audit_events(
+        since=since, until=until, actor=actor, action=action, target=target, limit=None
+    )
+    return StreamingResponse(
+        export_audit(reversed(events), format),
+        media_type=_EXPORT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="audit.{format}"'},
+    )

@@ -17,7 +17,7 @@ from imagesteward.server._conditional import (
     content_etag,
     strong_etag,
 )
-from imagesteward.server._files import LocalFile, MemoryBytes, send
+from imagesteward.server._files import LocalFile, MemoryBytes, audit_download, send
 from imagesteward.server._present import API, original_out, rendition_out
 from imagesteward.server._routing import ReadRoute, ServicesDep, binary, problems, root_of
 from imagesteward.server._schemas import FileList, RenditionList
@@ -93,7 +93,7 @@ def download_original(request: Request, services: ServicesDep, sha256: Sha256Pat
     record = services.original(sha256)
     path, size = services.original_file(record)
     source = LocalFile(path, size)
-    return send(
+    response = send(
         request,
         source,
         etag=strong_etag(record.sha256),
@@ -101,6 +101,8 @@ def download_original(request: Request, services: ServicesDep, sha256: Sha256Pat
         media_type="application/octet-stream",
         headers={"Content-Disposition": _attachment(record.original_name)},
     )
+    audit_download(request, response, record.sha256, record.original_name)
+    return response
 
 
 @router.get("/images/{image}/renditions", tags=["files"], responses=problems(404))

@@ -21,9 +21,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from imagesteward.server._access_control import PRINCIPAL_KEY
 from imagesteward.server._conditional import etag_matches, if_range_allows, parse_range
 
-__all__ = ["ByteSource", "LocalFile", "MemoryBytes", "RemoteObject", "not_modified", "send"]
+__all__ = [
+    "ByteSource",
+    "LocalFile",
+    "MemoryBytes",
+    "RemoteObject",
+    "audit_download",
+    "not_modified",
+    "send",
+]
 
 PIECE = 1 << 20
 #: Local reads up to this size happen on the event loop (see _SliceResponse).
@@ -131,6 +140,24 @@ class _SliceResponse(Response):
             position = stop
             more = position < self.end
             await send({"type": "http.response.body", "body": body, "more_body": more})
+
+
+def audit_download(request: Request, response: Response, sha256: str, name: str) -> None:
+    """Write the download of an original to the audit log when it is a download's start.
+
+    A GET answered with the bytes from offset 0 (200, or 206 from ``bytes 0-``) counts; a
+    HEAD, a 304 and a later range of the same transfer (players and download managers fetch
+    many) do not, so one download is one event however it is fetched.
+    """
+    if request.method != "GET" or response.status_code not in {200, 206}:
+        return
+    partial = response.status_code == 206
+    if partial and not response.headers.get("content-range", "").startswith("bytes 0-"):
+        return
+    request.app.state.access.record_download(
+        request.scope.get(PRINCIPAL_KEY), sha256, name=name, partial=partial,
+        remote=request.client.host if request.client else None,
+    )  # fmt: skip
 
 
 def not_modified(request: Request, etag: str, cache_control: str) -> Response | None:
