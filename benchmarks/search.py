@@ -123,22 +123,27 @@ WORDS = (  # noqa: SIM905 - a word list reads best as text
     "transcription nucleolus speckle condensate granule stress heat "
 ).split()
 
-QUERIES = [  # (label, query)
-    ("everything, all facets", ""),
-    ("one word (each is in ~6% of descriptions)", "mitochondria"),
-    ("another word", "invadopodia"),
-    ("two words", "neuron synapse"),
-    ("phrase", '"time lapse"'),
-    ("prefix", "mito*"),
-    ("word minus word", "nucleus -fixed"),
-    ("organism facet (label)", 'organism:"Mus musculus"'),
-    ("ontology term as text", '"fluorescence microscopy"'),
-    ("method facet + fluorophore", "method:confocal fluorophore:EGFP"),
-    ("date range", "date:2021-03..2021-05"),
-    ("text + facet + date", "mitosis organism:zebrafish date:2022"),
-    ("instrument + objective", 'instrument:"LSM 980" objective:63x'),
-    ("datasets only", "kind:dataset confocal"),
-    ("everything, page 3 by cursor", "<cursor>"),
+QUERIES = [  # (kind of query, label, query); "<page N>" follows cursors, "@anonymous" restricts
+    ("everything", "no condition, all facets", ""),
+    ("text", "one word (each is in ~6% of descriptions)", "mitochondria"),
+    ("text", "another word", "invadopodia"),
+    ("text", "two words", "neuron synapse"),
+    ("text", "phrase", '"time lapse"'),
+    ("text", "prefix", "mito*"),
+    ("text", "word minus word", "nucleus -fixed"),
+    ("facet", "organism (label)", 'organism:"Mus musculus"'),
+    ("facet", "method + fluorophore", "method:confocal fluorophore:EGFP"),
+    ("facet", "date range", "date:2021-03..2021-05"),
+    ("facet", "instrument + objective", 'instrument:"LSM 980" objective:63x'),
+    ("facet", "visibility + completeness", "visibility:public completeness:0 kind:image"),
+    ("combined", "text + facet + date", "mitosis organism:zebrafish date:2022"),
+    ("combined", "datasets only", "kind:dataset confocal"),
+    ("ontology", "term as text", '"fluorescence microscopy"'),
+    ("ontology", "term as facet + word", 'method:"fluorescence microscopy" mitosis'),
+    ("paged", "everything, page 3 by cursor", "<page 3>"),
+    ("paged", "one word, page 3 by cursor", "<page 3>mitochondria"),
+    ("anonymous", "public entries only, one word", "@anonymous mitochondria"),
+    ("anonymous", "public entries only, no condition", "@anonymous"),
 ]
 
 
@@ -249,11 +254,89 @@ def _project_visibility(project: int) -> str:
     return "public" if project <= 6 else "embargoed" if project <= 9 else "private"
 
 
+def set_access(url: str) -> None:
+    """Visibility as facilities use it, written as the access rows the policy reads.
+
+    Projects 1-6 public, 7-9 under embargo until a publication, the rest private; each
+    dataset has the state of its project, except every tenth, kept private.
+    """
+    from sqlalchemy import delete, insert, select
+
+    from imagesteward.catalog._access_tables import DatasetAccessRow, ProjectAccessRow
+    from imagesteward.catalog._engine import WRITE_OPTION, create_catalog_engine
+    from imagesteward.catalog._tables import DatasetRow, ProjectRow
+
+    now = datetime.now(UTC)
+
+    def row(state: str) -> dict[str, Any]:
+        return {
+            "visibility": state,
+            "embargo_until": None,
+            "embargo_event": "publication" if state == "embargoed" else None,
+            "released_at": now if state == "public" else None,
+            "changed_at": now,
+        }
+
+    engine = create_catalog_engine(url).execution_options(**{WRITE_OPTION: True})
+    with engine.begin() as connection:
+        connection.execute(delete(DatasetAccessRow.__table__))
+        connection.execute(delete(ProjectAccessRow.__table__))
+        projects = connection.execute(select(ProjectRow.id)).scalars().all()
+        connection.execute(
+            insert(ProjectAccessRow.__table__),
+            [{"project_id": p, **row(_project_visibility(p))} for p in projects],
+        )
+        datasets = connection.execute(select(DatasetRow.id, DatasetRow.project_id)).all()
+        connection.execute(
+            insert(DatasetAccessRow.__table__),
+            [
+                {
+                    "dataset_id": d,
+                    **row("private" if d % 10 == 0 else _project_visibility(p)),
+                }
+                for d, p in datasets
+            ],
+        )
+    engine.dispose()
+
+
+def score_completeness(catalog: Any) -> tuple[int, float]:
+    """Completeness tiers through describe, as ingest hands them to the index.
+
+    Each synthetic document is scored by ``describe`` (validated as a model.Image). The
+    documents differ only in method, channel count and labels, so a score is computed once
+    per such shape and reused - the scores are describe's own. Returns (entries changed,
+    seconds for ``Catalog.set_search_completeness``).
+    """
+    from sqlalchemy import select
+
+    from imagesteward import model
+    from imagesteward.catalog._tables import ImageRow
+    from imagesteward.describe import image_completeness, search_tier
+
+    shapes: dict[Any, int] = {}
+    scores: dict[tuple[str, int], int | None] = {}
+    with catalog._engine.connect() as connection:
+        for image_id, document in connection.execute(select(ImageRow.id, ImageRow.document)):
+            acquisition = document.get("acquisition") or {}
+            shape = (
+                json.dumps(acquisition.get("imaging_method"), sort_keys=True),
+                tuple(tuple(sorted(c)) for c in document.get("channels") or ()),
+            )
+            tier = shapes.get(shape)
+            if tier is None:
+                image = model.Image.model_validate(document)
+                tier = shapes[shape] = search_tier(image_completeness(image, str(image_id)))
+            scores[("image", image_id)] = tier
+    started = time.perf_counter()
+    changed = catalog.set_search_completeness(scores)
+    return changed, time.perf_counter() - started
+
+
 def load_catalog_rows(url: str, images: int, seed: int = 20261121) -> float:
     """Write ``images`` synthetic images (and everything above them); seconds taken."""
     from sqlalchemy import insert
 
-    from imagesteward.catalog._access_tables import DatasetAccessRow, ProjectAccessRow
     from imagesteward.catalog._engine import WRITE_OPTION, create_catalog_engine
     from imagesteward.catalog._tables import (
         DatasetRow,
@@ -305,33 +388,6 @@ def load_catalog_rows(url: str, images: int, seed: int = 20261121) -> float:
             for d in range(1, datasets_per_project + 1)
         ]
         connection.execute(insert(DatasetRow.__table__), datasets)
-        # Visibility as facilities use it: some projects public, some under embargo until a
-        # paper appears, the rest private; one dataset of each public project kept private.
-        connection.execute(
-            insert(ProjectAccessRow.__table__),
-            [
-                {
-                    "project_id": p,
-                    "visibility": _project_visibility(p),
-                    "embargo_until": None,
-                    "embargo_event": "publication"
-                    if _project_visibility(p) == "embargoed"
-                    else None,
-                    "released_at": now if _project_visibility(p) == "public" else None,
-                    "changed_at": now,
-                }
-                for p in range(1, projects + 1)
-            ],
-        )
-        connection.execute(
-            insert(DatasetAccessRow.__table__),
-            [
-                {"dataset_id": d["id"], "visibility": "private", "changed_at": now}
-                for d in datasets
-                if _project_visibility(d["project_id"]) == "public"
-                and d["id"] % datasets_per_project == 0
-            ],
-        )
         for i, instrument in enumerate(instruments, start=1):
             instrument["id"] = i
         connection.execute(
@@ -462,35 +518,50 @@ def _percentile(values: list[float], share: float) -> float:
 CPU: dict[str, list[float]] = {}
 
 
-def run_queries(catalog: Any, repeat: int) -> list[tuple[str, str, int, list[float]]]:
+def run_queries(catalog: Any, repeat: int) -> list[tuple[str, str, str, int, list[float]]]:
+    """Each query ``repeat`` times after one warm-up, through ``imagesteward.search.search``."""
+    from imagesteward.access import ANONYMOUS, Action
+    from imagesteward.catalog import access_catalog
     from imagesteward.ontology import load_index
     from imagesteward.search import search
 
     ontology = load_index()
+    access = access_catalog(catalog)
     results = []
-    for label, query in QUERIES:
+    for kind, label, query in QUERIES:
         times: list[float] = []
         cpu: list[float] = []
         total = 0
         for attempt in range(repeat + 1):
             started, used = time.perf_counter(), time.process_time()
-            if query == "<cursor>":
-                first = search(catalog, "", ontology=ontology, with_facets=False)
-                second = search(
-                    catalog, "", ontology=ontology, cursor=first.next_cursor, with_facets=False
+            text, restrict, cursor = query, None, None
+            if text.startswith("@anonymous"):
+                # As the API does for a caller: the datasets and projects it may list.
+                text = text.removeprefix("@anonymous").strip()
+                restrict = access.search_restriction(
+                    access.readable_datasets(ANONYMOUS, Action.LIST),
+                    access.readable_projects(ANONYMOUS, Action.LIST),
                 )
+            if text.startswith("<page 3>"):
+                text = text.removeprefix("<page 3>")
+                for _ in range(2):
+                    page = search(
+                        catalog, text, ontology=ontology, cursor=cursor, with_facets=False
+                    )
+                    cursor = page.next_cursor
                 started, used = time.perf_counter(), time.process_time()
-                result = search(catalog, "", ontology=ontology, cursor=second.next_cursor)
-            else:
-                result = search(catalog, query, ontology=ontology)
+            result = search(catalog, text, ontology=ontology, cursor=cursor, restrict=restrict)
             elapsed = (time.perf_counter() - started) * 1000
             total = result.total
             if attempt:  # the first run warms caches
                 times.append(elapsed)
                 cpu.append((time.process_time() - used) * 1000)
-        results.append((label, query, total, times))
+        results.append((kind, label, query, total, times))
         CPU[f"{catalog.backend}/{label}"] = cpu
-        print(f"  {label}: {total:,} hits, p95 {_percentile(times, 0.95):.1f} ms", file=sys.stderr)
+        print(
+            f"  {kind} / {label}: {total:,} hits, p95 {_percentile(times, 0.95):.1f} ms",
+            file=sys.stderr,
+        )
     return results
 
 
@@ -561,6 +632,7 @@ def prepare(backend: str, images: int, data: Path, work: Path) -> tuple[str, flo
         _admin(f'CREATE DATABASE "search_bench" TEMPLATE "{template_name}"')
         url = _postgres_database("search_bench")
     upgrade_catalog(url)
+    set_access(url)
     return url, images / json.loads(timing.read_text())["seconds"]
 
 
@@ -584,9 +656,13 @@ def bench(backend: str, images: int, repeat: int, data: Path, work: Path) -> dic
         index_s = time.perf_counter() - started
         assert indexed == images, (indexed, images)
         print(f"{backend}: index import {images / index_s:,.0f} records/s", file=sys.stderr)
+        scored, score_s = score_completeness(catalog)
+        print(f"{backend}: {scored:,} completeness scores in {score_s:.1f} s", file=sys.stderr)
         if backend == "postgresql":
-            with catalog._engine.connect() as connection:  # fresh statistics for the planner
-                connection.exec_driver_sql("ANALYZE")
+            # Autovacuum would do this soon after a load; done now so that every run is alike.
+            vacuum = catalog._engine.execution_options(isolation_level="AUTOCOMMIT")
+            with vacuum.connect() as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
         size = _size(catalog, backend, work)
         queries = run_queries(catalog, repeat)
         step_with, step_without = _keep_in_step(catalog, 500)
@@ -604,9 +680,14 @@ def bench(backend: str, images: int, repeat: int, data: Path, work: Path) -> dic
         "index_s": index_s,
         "step_with": step_with,
         "step_without": step_without,
+        "score_s": score_s,
         "queries": queries,
         "size": size,
     }
+
+
+def _ms(times: list[float]) -> str:
+    return " / ".join(f"{_percentile(times, q):.1f}" for q in (0.5, 0.95, 0.99))
 
 
 def report(results: list[dict[str, Any]], command: str) -> str:
@@ -616,44 +697,49 @@ def report(results: list[dict[str, Any]], command: str) -> str:
         f"{os.getloadavg()[0]:.1f} (2 cores, shared with other work).",
         "",
         "| backend | images | catalog rows (records/s) | index import (records/s) | "
-        "add_filesets, 500 images: with index / without | query p95 over all (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "completeness scores set (s) | database size (GB) | "
+        "add_filesets, 500 images: with index / without | query p50 / p95 / p99 over all (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         every = [t for *_, times in r["queries"] for t in times]
         lines.append(
             f"| {r['backend']} | {r['images']:,} | {r['rows_rate']:,.0f} | "
-            f"{r['images'] / r['index_s']:,.0f} | {r['step_with']:.1f} s / "
-            f"{r['step_without']:.1f} s | {_percentile(every, 0.95):.1f} |"
+            f"{r['images'] / r['index_s']:,.0f} | {r['score_s']:.1f} | {r['size'] / 1e9:.2f} | "
+            f"{r['step_with']:.1f} s / {r['step_without']:.1f} s | {_ms(every)} |"
         )
+    kinds = list(dict.fromkeys(kind for kind, *_ in QUERIES))
+    lines += [
+        "",
+        "| kind of query | " + " | ".join(f"{r['backend']} p50 / p95 / p99 (ms)" for r in results),
+        "|---|" + "---:|" * len(results),
+    ]
+    for kind in kinds:
+        cells = [
+            _ms([t for k, *_, times in r["queries"] if k == kind for t in times]) for r in results
+        ]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "| query | "
-        + " | ".join(f"{r['backend']} hits | {r['backend']} p50 / p95 / max (ms)" for r in results)
-        + "".join(
-            f" | {r['backend']} CPU p95 (ms, in process)"
-            for r in results
-            if r["backend"] == "sqlite"
-        )
+        + " | ".join(f"{r['backend']} hits | {r['backend']} p50 / p95 / p99 (ms)" for r in results)
+        + "".join(f" | {r['backend']} CPU p95 (ms)" for r in results if r["backend"] == "sqlite")
         + " |",
         "|---|"
         + "---:|---:|" * len(results)
         + "---:|" * sum(r["backend"] == "sqlite" for r in results),
     ]
-    cpu_backends = [r["backend"] for r in results if r["backend"] == "sqlite"]
-    for i, (label, query, *_rest) in enumerate(results[0]["queries"]):
-        shown = "`" + query.replace("|", "\\|") + "`" if query and query != "<cursor>" else ""
+    for i, (kind, label, query, *_rest) in enumerate(results[0]["queries"]):
+        shown = f" `{query.replace('|', '\\|')}`" if query else ""
         cells = []
         for r in results:
-            _, _, total, times = r["queries"][i]
-            cells.append(
-                f"{total:,} | {_percentile(times, 0.5):.1f} / {_percentile(times, 0.95):.1f} / "
-                f"{max(times):.1f}"
-            )
-        for backend in cpu_backends:
-            used = CPU.get(f"{backend}/{label}", [])
-            cells.append(f"{_percentile(used, 0.95):.1f}" if used else "")
-        lines.append(f"| {label} {shown} | " + " | ".join(cells) + " |")
+            _, _, _, total, times = r["queries"][i]
+            cells.append(f"{total:,} | {_ms(times)}")
+        for r in results:
+            if r["backend"] == "sqlite":
+                used = CPU.get(f"sqlite/{label}", [])
+                cells.append(f"{_percentile(used, 0.95):.1f}" if used else "")
+        lines.append(f"| {kind}: {label}{shown} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

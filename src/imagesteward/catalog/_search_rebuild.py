@@ -118,6 +118,10 @@ def rebuild(connection: Connection) -> int:
         writer.write(made)
     writer.finish()
     _build_derived_indexes(connection)
+    # Fresh statistics: the planner's choices between the text index, the facet postings
+    # and the date index depend on them, and a bulk load leaves them stale.
+    for table in (ENTRIES, FACETS):
+        connection.exec_driver_sql(f"ANALYZE {table.name}")
     if postgresql:
         connection.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('search_entries', 'id'), "
