@@ -20,6 +20,7 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 import tifffile
+from fastapi.testclient import TestClient
 
 from imagesteward.access import GroupLevel, Visibility
 from imagesteward.catalog import access_catalog
@@ -27,7 +28,7 @@ from imagesteward.config import load_settings
 from imagesteward.ingest import IngestOptions, ingest_paths
 from imagesteward.installation import init_installation, open_installation
 from imagesteward.server import build_app
-from tests.server.live import LiveServer, serve_in_thread
+from tests.server.live import Demo, LiveServer, serve_in_thread
 from tests.web.browser import CANVAS, WatchedPage
 
 if TYPE_CHECKING:
@@ -351,3 +352,12 @@ def test_reviewer_link_opens_one_dataset_in_a_browser_until_revoked(
     reviewer.wait_for_selector("[data-review-status][data-kind=error]")
     assert reviewer.inner_text("h1") == "Reviewer link not valid"
     assert "#" not in reviewer.url
+
+
+def test_the_demo_is_public_so_it_shows_with_access_control_on(demo: Demo) -> None:
+    with TestClient(build_app(load_settings(demo.home, access_control=True))) as client:
+        listed = client.get("/api/v1/images", params={"limit": 200}).json()["items"]
+        assert {i["uuid"] for i in listed} == {i.uuid for i in demo.images}
+        home = client.get("/", headers={"Accept": "text/html"}).text
+        assert 'data-visibility="private"' not in home and 'data-visibility="public"' in home
+        assert client.get(f"/zarr/{demo.images[0].uuid}/zarr.json").status_code == 200

@@ -57,8 +57,25 @@ def build_demo(
             )
             report.outcomes.extend(part.outcomes)
             report.elapsed_s += part.elapsed_s
+        _publish(installation)
         images = _all_images(installation)
     return DemoResult(home=home, data=data, report=report, images=images)
+
+
+def _publish(installation: Installation) -> None:
+    """Make the demo's projects and datasets public (and audited as such).
+
+    The data are synthetic, and a server run with access control on shows them to everyone,
+    as it would show a facility's published data.
+    """
+    from imagesteward.access import Visibility
+    from imagesteward.catalog import access_catalog
+
+    access = access_catalog(installation.catalog)
+    for dataset in installation.catalog.list_datasets(None):
+        for name in (None, dataset.name):
+            if access.access_of(dataset.project, name).visibility is not Visibility.PUBLIC:
+                access.set_visibility(dataset.project, name, visibility=Visibility.PUBLIC)
 
 
 def _all_images(installation: Installation) -> list[ImageRecord]:
