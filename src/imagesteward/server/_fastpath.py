@@ -180,7 +180,7 @@ class FastPath:
         if access is None:
             # A local read up to 4 MiB (a page-cache hit in the common case) costs less than
             # the hop to a worker thread, as in the endpoint.
-            etag, data = read()
+            etag, data = _guarded(read)()
         else:
             params = {"image_uuid": match[1], "key": key}
             decide = _decision(scope, headers, access, _ZARR_RULE, params)
