@@ -84,8 +84,8 @@ def test_visibility_follows_the_access_rows(catalog: Catalog) -> None:
     assert all(hit.title != "yeast budding" for hit in after.hits)
     assert after.total == public.total - 2  # the dataset and its one image
     until = datetime.now(UTC) + timedelta(days=30)
-    for dataset in (None, "2024-06 HeLa"):
-        access.set_visibility("Heart", dataset, visibility=Visibility.EMBARGOED, until=until)
+    for part in (None, "2024-06 HeLa"):
+        access.set_visibility("Heart", part, visibility=Visibility.EMBARGOED, until=until)
     embargoed = search(filled, "visibility:embargoed", limit=50)
     assert {hit.project for hit in embargoed.hits} == {"Heart"}
     # Totals (unconditioned search) and entries (a condition) count the same states.

@@ -219,10 +219,10 @@ class _BulkWriter:
         if converted:
             values = [list(row) for row in rows]
             for i, process in converted:
-                for row in values:
-                    if row[i] is not None:
-                        row[i] = process(row[i])
-            rows = [tuple(row) for row in values]
+                for listed in values:
+                    if listed[i] is not None:
+                        listed[i] = process(listed[i])
+            rows = [tuple(listed) for listed in values]
         marks = ", ".join("?" * len(columns))
         self._connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - names are the ORM's

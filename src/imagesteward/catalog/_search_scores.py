@@ -73,7 +73,7 @@ def set_completeness(connection: Connection, scores: Mapping[tuple[str, int], in
     entries = _ENTRIES.c
     changed = _apply(connection, "image", entries.entity_id, images)
     changed += _apply(connection, "study", entries.project_id, studies)
-    datasets = set()
+    datasets: set[int] = set()
     for chunk in batched(sorted(images), IN_BATCH):
         datasets.update(
             connection.execute(
