@@ -19,7 +19,8 @@ the project's ``.venv``.
 
 Servers, each started by the script on a free port of 127.0.0.1 and stopped at the end:
 
-* **steward**: ``steward serve --workers N --no-access-log`` (uvicorn, httptools, uvloop).
+* **steward**: ``steward serve --workers N --no-access-log`` (uvicorn, httptools, uvloop;
+  tiles and Zarr keys through the server's fast path, see docs/architecture.md).
 * **nginx**: the Debian package, ``daemon off`` with a generated configuration serving the
   rendition directory as static files under the same ``/zarr/{uuid}/`` URLs (sendfile on,
   access log off, one worker process per core) - the ceiling for raw chunks.
@@ -710,7 +711,7 @@ TAKES_PART = {
     "png": ("steward", "tiled"),
 }
 DESCRIPTIONS = {
-    "raw": "raw chunks, every level in random order (~2 MB each)",
+    "raw": "raw chunks, every level in random order (planar 512² chunks: ~0.3 MB each)",
     "meta": "zarr.json / metadata documents (small: per-request cost)",
     "tiles-warm": "512² JPEG tiles asked again (tile cache hits)",
     "tiles-new": "512² JPEG tiles never asked before (chunks cached, tile cache cold)",
