@@ -7,6 +7,7 @@ columns. The schema is managed by the Alembic migrations shipped in ``migrations
 """
 
 from imagesteward.catalog._access import AccessCatalog, access_catalog
+from imagesteward.catalog._access_move import MovedImages
 from imagesteward.catalog._access_oidc import OidcIdentity
 from imagesteward.catalog._access_views import SharedItem, ShareRecord, VisibilityView
 from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
@@ -72,6 +73,7 @@ __all__ = [
     "IndexPage",
     "IndexQuery",
     "InstrumentRecord",
+    "MovedImages",
     "OidcIdentity",
     "OriginalFileInput",
     "OriginalFileRecord",

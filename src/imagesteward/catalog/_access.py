@@ -32,6 +32,7 @@ from imagesteward.access import (
 )
 from imagesteward.catalog import (
     _access_lookup,
+    _access_move,
     _access_oidc,
     _access_views,
     _accounts,
@@ -39,6 +40,7 @@ from imagesteward.catalog import (
     _sharing,
     _visibility,
 )
+from imagesteward.catalog._access_move import MovedImages
 from imagesteward.catalog._access_oidc import OidcIdentity
 from imagesteward.catalog._access_views import SharedItem, ShareRecord, VisibilityView
 from imagesteward.catalog._accounts import GroupRecord, TokenRecord, UserRecord
@@ -774,6 +776,36 @@ class AccessCatalog:
                 limit=limit,
             )
         )  # fmt: skip
+
+    def move_image(
+        self,
+        ref: str,
+        dataset: str,
+        *,
+        acting: Principal | None = None,
+        remote: str | None = None,
+        now: datetime | None = None,
+    ) -> MovedImages:
+        """Refile an image (with its fileset) under another dataset of its project.
+
+        ``acting`` needs ``move`` on both datasets; an image or dataset it may not see is
+        "not found", as when missing. Originals, digests and UUIDs do not change.
+        """
+        at = now or utcnow()
+        if acting is None:
+            record = self._catalog.get_image(ref)
+        else:
+            record = self.require_on_image(acting, ref, Action.MOVE, now=at)
+
+        def work(s: Session) -> MovedImages:
+            source, destination, moved = _access_move.move_fileset(
+                s, record, dataset, by=_actor(acting), remote=remote, now=at
+            )
+            self._require(s, acting, source, Action.MOVE, at)
+            self._require(s, acting, destination, Action.MOVE, at)
+            return moved
+
+        return self._write(work)
 
     def record_download(
         self,

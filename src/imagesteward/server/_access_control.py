@@ -121,6 +121,7 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/images"): _listing(_A.LIST),
     ("GET", "/api/v1/search"): _listing(_A.SEARCH_HIT),
     ("GET", "/api/v1/images/{image}"): _image(_A.VIEW_METADATA),
+    ("POST", "/api/v1/images/{image}/move"): _image(_A.MOVE),
     ("GET", "/api/v1/images/{image}/metadata"): _image(_A.VIEW_METADATA),
     ("GET", "/api/v1/images/{image}/metadata.jsonld"): _image(_A.VIEW_METADATA),
     ("GET", "/api/v1/images/{image}/files"): _image(_A.VIEW_METADATA),

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import Field
 
+from imagesteward.access import Principal
+from imagesteward.server._api_access import _REFUSALS, _principal
 from imagesteward.server._present import (
     API,
     dataset_out,
@@ -220,3 +222,44 @@ def _page(request: Request, result: ImagePageResult, query: ImageQuery) -> Image
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+class MoveRequest(_Input):
+    """Where to refile an image: another dataset of its project."""
+
+    dataset: str = Field(min_length=1, max_length=256, description="The destination dataset.")
+
+
+class MovedOut(_Output):
+    """The images that moved (the whole fileset of the image), with their unchanged UUIDs."""
+
+    project: str
+    source: str = Field(description="The dataset they were in.")
+    destination: str = Field(description="The dataset they are in now.")
+    image_uuids: list[str]
+
+
+@router.post(
+    "/images/{image}/move",
+    tags=["catalog"],
+    responses={**_REFUSALS, **problems(404, 409)},
+)
+def move_image(
+    request: Request,
+    image: Annotated[str, Path(description="Image id, UUID or UUID prefix.")],
+    body: Annotated[MoveRequest, Body()],
+    principal: Annotated[Principal, Depends(_principal)],
+) -> MovedOut:
+    """Move an image, with the other images of its fileset, to another dataset of its project.
+
+    Needs the ``move`` action on both datasets. Nothing is copied or deleted: originals,
+    digests, UUIDs and links stay valid; the move is in the audit log.
+    """
+    moved = request.app.state.access.move_image(
+        image, body.dataset, acting=principal,
+        remote=request.client.host if request.client else None,
+    )  # fmt: skip
+    return MovedOut(
+        project=moved.project, source=moved.source, destination=moved.destination,
+        image_uuids=list(moved.image_uuids),
+    )  # fmt: skip
