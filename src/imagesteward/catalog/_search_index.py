@@ -10,24 +10,19 @@ confocal images. Derivation itself is in ``_search_derive``, a rebuild in ``_sea
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from itertools import batched
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Table,
     bindparam,
     case,
-    delete,
     func,
-    insert,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 # Imported for its mapper events: the index follows every write of an access row.
 from imagesteward.catalog import _search_scores  # noqa: F401
@@ -37,7 +32,6 @@ from imagesteward.catalog._search_derive import (
     Derived,
     body,
     derive_image,
-    encode_facets,
     group_entry,
     instrument_label,
     least_visible,
@@ -46,13 +40,19 @@ from imagesteward.catalog._search_derive import (
     text_words,
     words,
 )
-from imagesteward.catalog._search_tables import (
-    SearchEntryRow,
-    SearchFacetRow,
-    SearchTermRow,
-    SearchTotalRow,
+from imagesteward.catalog._search_write import (
+    ENTRIES,
+    FACETS,
+    TERMS,
+    TOTALS,
+    add_totals,
+    entry_totals,
+    insert_entries,
+    insert_facets,
+    remove,
+    upsert_terms,
+    write,
 )
-from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._tables import DatasetRow, ImageRow, InstrumentRow, ProjectRow, StudyRow
 
 __all__ = [
@@ -74,150 +74,6 @@ __all__ = [
 # Images read, derived and written per round: a few thousand keeps statements few and memory
 # small. Within SQLite's limit of 32766 bound parameters per statement.
 CHUNK = 2000
-
-ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
-FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
-TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
-TOTALS: Table = SearchTotalRow.__table__  # type: ignore[assignment]
-
-
-def _dialect(connection: Connection) -> Any:
-    return postgresql if connection.dialect.name == "postgresql" else sqlite
-
-
-def _insert_entries(connection: Connection, derived: list[Derived]) -> None:
-    """Insert entries of ONE kind (none may exist yet); sets each one's ``id``.
-
-    RETURNING rows are matched by entity id, so SQLite need not insert row by row.
-    """
-    if not derived:
-        return
-    now = utcnow()
-    rows = [
-        {**item.entry, "facet_values": encode_facets(item.facets), "indexed_at": now}
-        for item in derived
-    ]
-    statement = insert(ENTRIES).returning(ENTRIES.c.entity_id, ENTRIES.c.id)
-    ids = {int(entity): int(entry) for entity, entry in connection.execute(statement, rows)}
-    for item in derived:
-        item.entry["id"] = ids[item.entry["entity_id"]]
-
-
-def _insert_facets(
-    connection: Connection, derived: Iterable[Derived], *, merge: bool = False
-) -> set[tuple[str, str, int]]:
-    """The facet values of entries that have ids.
-
-    ``merge``: some may be there already; the (facet, value, entry id) rows actually added
-    are returned (RETURNING reports only rows inserted), which the totals need.
-    """
-    rows = [
-        {"facet": facet, "value": value, "entry_id": item.entry["id"]}
-        for item in derived
-        for facet, value in item.facets
-    ]
-    if not rows:
-        return set()
-    statement = _dialect(connection).insert(FACETS)
-    if not merge:
-        connection.execute(statement, rows)
-        return set()
-    added = statement.on_conflict_do_nothing().returning(
-        FACETS.c.facet, FACETS.c.value, FACETS.c.entry_id
-    )
-    return {(f, v, int(e)) for f, v, e in connection.execute(added, rows)}
-
-
-def upsert_terms(connection: Connection, derived: Iterable[Derived]) -> None:
-    labels: dict[tuple[str, str], str] = {}
-    for item in derived:
-        labels.update(item.labels)
-    if not labels:
-        return
-    upsert = _dialect(connection).insert(TERMS)
-    connection.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["facet", "value"], set_={"label": upsert.excluded.label}
-        ),
-        [{"facet": f, "value": v, "label": label} for (f, v), label in labels.items()],
-    )
-
-
-type _TotalKey = tuple[int, str, str, str, str]
-
-
-def entry_totals(derived: Iterable[Derived]) -> Counter[_TotalKey]:
-    """What new entries add to ``search_totals``: themselves, their values, their scores."""
-    totals: Counter[_TotalKey] = Counter()
-    for item in derived:
-        entry = item.entry
-        group = (entry["project_id"], entry["kind"], entry["visibility"])
-        totals[(*group, "*", "*")] += 1
-        if entry.get("completeness") is not None:
-            totals[(*group, "completeness", str(entry["completeness"]))] += 1
-        for facet, value in item.facets:
-            totals[(*group, facet, value)] += 1
-    return totals
-
-
-def add_totals(connection: Connection, totals: Counter[_TotalKey]) -> None:
-    """Add (or, negative, take away) counts in ``search_totals``; one statement."""
-    rows = [
-        {"project_id": p, "kind": k, "visibility": v, "facet": f, "value": x, "count": n}
-        for (p, k, v, f, x), n in totals.items()
-        if n
-    ]
-    if not rows:
-        return
-    upsert = _dialect(connection).insert(TOTALS)
-    connection.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["project_id", "kind", "visibility", "facet", "value"],
-            set_={"count": TOTALS.c["count"] + upsert.excluded["count"]},
-        ),
-        rows,
-    )
-
-
-def _write(connection: Connection, derived: list[Derived]) -> None:
-    """Insert entries of ONE kind with their facet values, labels and totals."""
-    _insert_entries(connection, derived)
-    _insert_facets(connection, derived, merge=False)
-    upsert_terms(connection, derived)
-    add_totals(connection, entry_totals(derived))
-
-
-def _remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> None:
-    """Delete entries with their facet values, taking them out of the totals."""
-    entries = ENTRIES.c
-    for chunk in batched(entity_ids, IN_BATCH):
-        chosen = (entries.kind == kind) & entries.entity_id.in_(chunk)
-        group = (entries.project_id, entries.kind, entries.visibility)
-        totals: Counter[_TotalKey] = Counter()
-        counted = (
-            select(*group, FACETS.c.facet, FACETS.c.value, func.count())
-            .join(FACETS, FACETS.c.entry_id == entries.id)
-            .where(chosen)
-            .group_by(*group, FACETS.c.facet, FACETS.c.value)
-        )
-        for project, kind_, visibility, facet, value, count in connection.execute(counted):
-            totals[(project, kind_, visibility, facet, value)] -= count
-        themselves = (
-            select(*group, entries.completeness, func.count())
-            .where(chosen)
-            .group_by(*group, entries.completeness)
-        )
-        for project, kind_, visibility, completeness, count in connection.execute(themselves):
-            totals[(project, kind_, visibility, "*", "*")] -= count
-            if completeness is not None:
-                totals[(project, kind_, visibility, "completeness", str(completeness))] -= count
-        if not totals:
-            continue
-        ids = select(entries.id).where(chosen)
-        connection.execute(delete(FACETS).where(FACETS.c.entry_id.in_(ids)))
-        connection.execute(delete(ENTRIES).where(chosen))
-        add_totals(connection, totals)
-        connection.execute(delete(TOTALS).where(TOTALS.c["count"] <= 0))
 
 
 def _studies(connection: Connection, project_ids: Collection[int]) -> dict[int, Any]:
@@ -361,8 +217,8 @@ def _index_images(
     for chunk in batched(sorted(image_ids), CHUNK):
         derived, _ = derive_images(connection, chunk)  # before removal: keeps stored scores
         if not fresh:
-            _remove(connection, "image", chunk)
-        _write(connection, derived)
+            remove(connection, "image", chunk)
+        write(connection, derived)
         written += derived
     return written
 
@@ -375,7 +231,7 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
     """
     for chunk in batched(sorted(image_ids), CHUNK):
         images, groups = derive_images(connection, chunk)
-        _insert_entries(connection, images)
+        insert_entries(connection, images)
         fresh = _new_datasets(connection, images, groups)
         grown = [*groups.values(), *fresh]
         for item in images:
@@ -384,7 +240,7 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                 if group is not None:
                     group.facets |= item.facets
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
-        added = _insert_facets(connection, [*images, *grown], merge=True)
+        added = insert_facets(connection, [*images, *grown], merge=True)
         upsert_terms(connection, [*images, *fresh])
         totals = entry_totals([*images, *fresh])
         fresh_ids = {item.entry["id"] for item in [*images, *fresh]}
@@ -470,7 +326,7 @@ def _new_datasets(
             found.setdefault(item.entry["dataset_id"], set()).update(text_words(item.entry["body"]))
     for dataset_id, vocabulary in found.items():
         add_words(derived[dataset_id], vocabulary)
-    _insert_entries(connection, list(derived.values()))
+    insert_entries(connection, list(derived.values()))
     return list(derived.values())
 
 
@@ -570,8 +426,8 @@ def _index_datasets(connection: Connection, dataset_ids: Collection[int]) -> Non
         ).scalars():
             vocabulary |= text_words(text)
         add_words(item, vocabulary)
-    _remove(connection, "dataset", dataset_ids)
-    _write(connection, derived)
+    remove(connection, "dataset", dataset_ids)
+    write(connection, derived)
 
 
 def study_entries(connection: Connection, project_ids: Collection[int]) -> list[Derived]:
@@ -616,8 +472,8 @@ def _index_studies(connection: Connection, project_ids: Collection[int]) -> None
         item.facets |= union.facets
         item.labels = {**union.labels, **item.labels}
         item.widen(first, last)
-    _remove(connection, "study", [item.entry["entity_id"] for item in derived])
-    _write(connection, derived)
+    remove(connection, "study", [item.entry["entity_id"] for item in derived])
+    write(connection, derived)
 
 
 def refresh(

@@ -26,6 +26,7 @@ from imagesteward.catalog._access_tables import DatasetAccessRow, ProjectAccessR
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._search_derive import least_visible
 from imagesteward.catalog._search_tables import PAIR_SEPARATOR, VALUE_SEPARATOR, SearchEntryRow
+from imagesteward.catalog._search_write import TOTALS, add_totals
 from imagesteward.catalog._tables import DatasetRow
 
 __all__ = ["refresh_visibility", "set_completeness"]
@@ -49,8 +50,6 @@ def _entry_keys(
 
 
 def _move_totals(connection: Connection, delta: Counter[_Key]) -> None:
-    from imagesteward.catalog._search_index import TOTALS, add_totals
-
     add_totals(connection, delta)
     connection.execute(TOTALS.delete().where(TOTALS.c["count"] <= 0))
 
