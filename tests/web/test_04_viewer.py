@@ -79,8 +79,8 @@ def test_home_to_browser_to_image(watched: WatchedPage, live: LiveServer, demo: 
     watched.screenshot("home")
     page.fill("#site-search-q", "HeLa_fixed")
     page.press("#site-search-q", "Enter")
-    page.wait_for_url(re.compile(r"/browse\?q=HeLa_fixed"))
-    watched.screenshot("browse-search")
+    page.wait_for_url(re.compile(r"/search\?q=HeLa_fixed"))  # the header searches everything
+    watched.screenshot("header-search")
     page.get_by_role("link", name=re.compile("HeLa_fixed")).first.click()
     record = demo.image("HeLa_fixed")
     page.wait_for_url(re.compile(f"/images/{record.uuid}"))

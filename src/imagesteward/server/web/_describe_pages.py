@@ -71,7 +71,7 @@ def _missing(completeness: Completeness, link: str | None) -> list[dict[str, Any
             "count": item.count,
             "of": item.of,
             "where": item.where,
-            "href": f"{link}#{anchor_of(item.path)}" if link else None,
+            "href": f"{link}#{anchor_of(item.path)}" if link is not None else None,
         }
         for item in completeness.missing
     ]
