@@ -242,7 +242,7 @@ class MovedOut(_Output):
 @router.post(
     "/images/{image}/move",
     tags=["catalog"],
-    responses={**_REFUSALS, **problems(404, 409)},
+    responses={**_REFUSALS, **problems(400, 404, 409)},
 )
 def move_image(
     request: Request,
