@@ -63,11 +63,11 @@ class BrowseQuery(BaseModel):
 @pages.get("/")
 def home(request: Request, services: ServicesDep) -> Response:
     """Totals, projects, instruments and the most recently added images."""
+    # Under access control, totals count only what the caller may list.
+    restricted = services.viewer.readable is not None
     context = {
         "title": "Home",
-        "stats": catalog_stats(services) if services.viewer.readable is None else (
-            visible_totals(services)
-        ),
+        "stats": visible_totals(services) if restricted else catalog_stats(services),
         "projects": services.projects(),
         "instruments": services.instruments(),
         "recent": recent_images(services, RECENT_IMAGES),
