@@ -326,6 +326,7 @@ def test_reviewer_link_opens_one_dataset_in_a_browser_until_revoked(
     embargoed, secret = site.images["embargoed"], site.images["secret"]
     reviewer.click(".grid .card a")
     reviewer.wait_for_selector(CANVAS)
+    assert reviewer.get_attribute(".identifiers .visibility", "data-visibility") == "embargoed"
     watched = pages[-1]
     watched.settle()
     assert watched.tiles and all(t.status == 200 for t in watched.tiles)

@@ -132,6 +132,7 @@ def image(request: Request, services: ServicesDep, image: ImageRefPath) -> Respo
         "napari_shell": shell,
         "napari_python": python,
         "viewer_json": json.dumps(page.viewer, separators=(",", ":")) if page.viewer else "",
+        "visibility": visibility_views(request).get((page.record.project, page.record.dataset)),
         "describe": image_panel(request, page.record),
     }
     return site_of(request).render(request, "image.html", context)
