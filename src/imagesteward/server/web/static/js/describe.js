@@ -100,6 +100,9 @@ function readFields(container, base, prefix, paths, problems, leaves) {
         const inner = item.querySelector(":scope > .fields");
         const value = readFields(inner, original, at, paths, problems, leaves);
         paths.set(at.slice(0, -1), item);
+        // Where this item lands in the saved list: its index in the stored document next time.
+        if (isEmpty(value)) delete item.dataset.nextIndex;
+        else item.dataset.nextIndex = String(items.length);
         if (!isEmpty(value)) items.push(value);
       }
       if (items.length) result[slot] = items;
@@ -241,6 +244,10 @@ async function save(template = "") {
       );
       location.reload();
       return;
+    }
+    for (const item of form.querySelectorAll("[data-item]")) {
+      if (item.dataset.nextIndex === undefined) delete item.dataset.index;
+      else item.dataset.index = item.dataset.nextIndex;
     }
     Object.assign(stored, answer.document || {});
     for (const key of Object.keys(stored)) if (!(key in (answer.document || {}))) delete stored[key];
