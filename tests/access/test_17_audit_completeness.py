@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,9 @@ import tifffile
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from imagesteward.access import FacilityRole, Scope
+from imagesteward.access import FacilityRole, Scope, Visibility
 from imagesteward.catalog import AccessCatalog, Catalog, ImageAnnotation, access_catalog
+from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.cli import app as cli
 from imagesteward.config import load_settings
 from imagesteward.ingest import IngestOptions, ingest_paths
@@ -185,3 +187,19 @@ def test_steward_audit_exports_csv_and_jsonl(site: tuple[Path, TestClient, str])
     assert sha256 in row["details"]
     both = runner.invoke(cli, ["--home", str(home), "audit", "--csv", "--jsonl"])
     assert both.exit_code != 0
+
+
+def test_reviewer_link_use_is_audited_first_then_hourly(access: AccessCatalog) -> None:
+    access.set_visibility("Mitosis", "hela", visibility=Visibility.EMBARGOED, event="publication")
+    _, link = access.create_reviewer_link("Mitosis", "hela", expires_in=timedelta(days=30))
+    start = utcnow()
+    for minutes in (0, 10, 59, 61):
+        access.authenticate_reviewer_link(
+            link, remote="192.0.2.7", now=start + timedelta(minutes=minutes)
+        )
+    uses = access.audit_events(action="reviewer-link.use")
+    assert [e.at for e in reversed(uses)] == [start, start + timedelta(minutes=61)]
+    assert {(e.actor, e.target, e.remote) for e in uses} == {
+        (None, f"reviewer-link:{link.split('_')[1]}", "192.0.2.7")
+    }
+    assert all(link.split("_")[2] not in json.dumps(e.details) for e in uses)

@@ -381,11 +381,26 @@ class AccessCatalog:
             )
         return principal
 
-    def authenticate_reviewer_link(self, link: str, *, now: datetime | None = None) -> Principal:
-        """The read-only caller a reviewer link stands for."""
-        return self._read(
-            lambda s: _sharing.authenticate_reviewer_link(s, link, now=now or utcnow())
-        )
+    def authenticate_reviewer_link(
+        self, link: str, *, remote: str | None = None, now: datetime | None = None
+    ) -> Principal:
+        """The read-only caller a reviewer link stands for.
+
+        Its use is audited like an API token's: at its first use, then at most about once
+        per :data:`TOKEN_USE_AUDIT_INTERVAL` (a check that only reads on most requests).
+        """
+        at = now or utcnow()
+        principal = self._read(lambda s: _sharing.authenticate_reviewer_link(s, link, now=at))
+        target = f"reviewer-link:{link.strip().split('_')[1]}"
+        since = at - _accounts.TOKEN_USE_AUDIT_INTERVAL
+        if not self._read(lambda s: _audit.recorded_since(s, "reviewer-link.use", target, since)):
+            self._write(
+                lambda s: _audit.record_event(
+                    s, at=at, actor=None, action="reviewer-link.use", target=target,
+                    remote=remote, details={"datasets": sorted(principal.reviewer_datasets)},
+                )
+            )  # fmt: skip
+        return principal
 
     # -- ownership, visibility, sharing -------------------------------------------------
 

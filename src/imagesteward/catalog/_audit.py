@@ -30,6 +30,7 @@ __all__ = [
     "export_audit",
     "list_audit_events",
     "record_event",
+    "recorded_since",
 ]
 
 type Outcome = Literal["ok", "denied", "failed"]
@@ -76,6 +77,20 @@ def record_event(
             details=dict(details) if details else None,
         )
     )
+
+
+def recorded_since(session: Session, action: str, target: str, since: datetime) -> bool:
+    """Whether an ``action`` event about ``target`` was recorded at or after ``since``."""
+    found = session.scalars(
+        select(AuditEventRow.id)
+        .where(
+            AuditEventRow.action == action,
+            AuditEventRow.target == target,
+            AuditEventRow.at >= since,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def list_audit_events(

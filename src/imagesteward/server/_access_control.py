@@ -358,7 +358,7 @@ def authenticate(
             "link (isr_...)."
         )
     if credential.startswith(f"{REVIEWER_PREFIX}_"):
-        return access.authenticate_reviewer_link(credential)
+        return access.authenticate_reviewer_link(credential, remote=remote)
     if not credential.startswith(f"{TOKEN_PREFIX}_"):
         raise AuthenticationError("This is not an imagesteward API token or reviewer link.")
     return access.authenticate_token(credential, remote=remote)
