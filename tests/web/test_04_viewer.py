@@ -83,7 +83,7 @@ def test_home_to_browser_to_image(watched: WatchedPage, live: LiveServer, demo: 
     watched.screenshot("header-search")
     page.get_by_role("link", name=re.compile("HeLa_fixed")).first.click()
     record = demo.image("HeLa_fixed")
-    page.wait_for_url(re.compile(f"/images/{record.uuid}"))
+    page.wait_for_url(re.compile(rf"/images/({record.uuid}|{record.id})(#|$)"))  # hits link by id
     page.wait_for_selector("#viewer[data-ready='true']")
     state = watched.settle()
     assert state["level"] == "0" and state["z"] == "0" and state["t"] == "0"

@@ -132,6 +132,26 @@ def test_the_study_form_autocompletes_checks_and_saves(
     watched.screenshot("study-form-saved")
 
 
+def test_a_template_is_applied_from_the_form(secured: LiveServer, watched: WatchedPage) -> None:
+    page = watched.page
+    _sign_in(page, secured.url)
+    page.goto(f"{secured.url}/projects/{PROJECT}/describe")
+    title = page.locator("#metadata-form [data-slot='title']").first
+    if not title.input_value():  # the schema requires a title; the template has none
+        title.fill("Live imaging of mitosis")
+    page.select_option("#template-choice", "live-confocal-timelapse")
+    page.locator("#apply-template").click()
+    # Saved with the template's facts under the form's, then shown again with what it asks.
+    expect(page.locator("#form-status")).to_contain_text("Saved", timeout=SAVE_MS)
+    method = page.locator("[data-list='study_components'] [data-slot='imaging_method']").first
+    expect(method).not_to_have_value("")
+    study = page.request.get(f"{secured.url}/api/v1/projects/{PROJECT}/study").json()
+    components = study["document"]["study_components"]
+    assert components[0]["imaging_method"]["term_id"].startswith("FBbi:")
+    assert method.input_value() == components[0]["imaging_method"]["label"]
+    watched.screenshot("study-form-template")
+
+
 def test_the_image_form_shows_server_refusals_next_to_fields(
     secured: LiveServer, watched: WatchedPage, demo: Demo
 ) -> None:
