@@ -517,14 +517,14 @@ def png_tile_urls(
     for n in range(count):
         level, z = PLANES[n % len(PLANES)]
         x, y = rng.choice(tiles_of(served, level))
-        channel = rng.randrange(served.levels[level][0])
+        channel = rng.randrange(served.levels[level][1])  # levels are (t, c, z, y, x)
         if server == "tiled":
             height, width = served.levels[level][-2:]
             box = (
                 f"{y * TILE}:{min(height, (y + 1) * TILE)},{x * TILE}:{min(width, (x + 1) * TILE)}"
             )
             urls.append(
-                f"/api/v1/array/full/{served.uuid}/{level}?slice={channel},{z},{box}&format=png"
+                f"/api/v1/array/full/{served.uuid}/{level}?slice=0,{channel},{z},{box}&format=png"
             )
         else:
             hi = f"{1500 + n % 400}.{run:03d}{n:06d}"  # unique to this run: never cached
