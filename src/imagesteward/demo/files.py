@@ -92,9 +92,9 @@ def write_demo_files(directory: Path, *, seed: int = 0, scale: float = 1.0) -> l
 
     The files are synthetic but look and are described like real acquisitions: fixed cells on
     a widefield (3 channels), a confocal overview and Z-stack, a spinning-disk time-lapse, a
-    5-D time-lapse of Z-stacks, a four-field screening well (one file, four images), a pyramidal H&E slide scan and an
-    ImageJ TIFF electron micrograph. They are the same bytes for the same ``seed`` and
-    ``scale``; existing files of the same names are replaced.
+    5-D time-lapse of Z-stacks, a four-field screening well (one file, four images), a
+    pyramidal H&E slide scan and an ImageJ TIFF electron micrograph. They are the same bytes
+    for the same ``seed`` and ``scale``; existing files of the same names are replaced.
 
     Parameters
     ----------
