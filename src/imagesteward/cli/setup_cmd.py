@@ -121,11 +121,13 @@ def _serve_web_ui(home: Path, port: int) -> None:
     import uvicorn
 
     from imagesteward.config import load_settings
-    from imagesteward.server import build_app
+    from imagesteward.server import FastPath, build_app
 
     url = f"http://127.0.0.1:{port}"
     console().print(
         f"[bold]web UI:[/] {url}   (REST API {url}/api/v1/docs; Ctrl-C stops the server)",
         highlight=False,
     )
-    uvicorn.run(build_app(load_settings(home)), host="127.0.0.1", port=port, log_level="warning")
+    # The same stack as ``steward serve``: tiles and Zarr keys answered beneath the framework.
+    app = FastPath(build_app(load_settings(home)))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

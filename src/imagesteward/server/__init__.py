@@ -14,12 +14,14 @@ documents in exactly one place. See ``docs/api.md``.
 """
 
 from imagesteward.server._app import build_app
+from imagesteward.server._fastpath import FastPath
 from imagesteward.server._problems import Problem, status_of
 from imagesteward.server._services import Resources, Services
 from imagesteward.server._viewer import ANONYMOUS, Viewer, current_viewer
 
 __all__ = [
     "ANONYMOUS",
+    "FastPath",
     "Problem",
     "Resources",
     "Services",
