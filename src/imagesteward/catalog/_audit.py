@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from imagesteward.catalog._access_tables import AuditEventRow
@@ -146,23 +146,27 @@ def audit_ingest(session: Session, records: Sequence[FilesetRecord]) -> None:
     original came from even if the catalog record is later removed.
     """
     host = platform.node() or None
-    session.add_all(
-        AuditEventRow(
-            at=record.ingested_at,
-            actor=record.ingested_by,
-            action="ingest",
-            target=f"dataset:{record.project}/{record.dataset}",
-            remote=None if host is None else f"ingest@{host}",
-            outcome="ok",
-            details={
+    rows = [
+        {
+            "at": record.ingested_at,
+            "actor": record.ingested_by,
+            "action": "ingest",
+            "target": f"dataset:{record.project}/{record.dataset}",
+            "remote": None if host is None else f"ingest@{host}",
+            "outcome": "ok",
+            "details": {
                 "fileset": record.id,
                 "reader": record.reader,
                 "files": [{"path": f.original_path, "sha256": f.sha256} for f in record.files],
                 "images": [image.uuid for image in record.images],
             },
-        )
+        }
         for record in records
-    )
+    ]
+    if rows:
+        # One executemany for the whole batch: an ingest batch stays a few statements
+        # whatever its size (tests/catalog/test_08_batch_statements.py).
+        session.execute(insert(AuditEventRow), rows)
 
 
 def audit_metadata_edit(
