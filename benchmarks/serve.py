@@ -895,10 +895,11 @@ def section(rows: list[Row], servers: list[Server], served: Served, seconds: flo
     )
     shape = " / ".join("x".join(map(str, level)) for level in served.levels)
     chunks = "x".join(map(str, served.chunks[0]))
+    codec = _codec(served)
     return f"""{HEADING}
 
 `benchmarks/serve.py`, {time.strftime("%Y-%m-%d %H:%M")}, {machine()}. The pyramid of the
-1.6 GB 5-D OME-TIFF (C3 Z64 2048² uint16; levels {shape}, chunks {chunks}, blosc zstd),
+1.6 GB 5-D OME-TIFF (C3 Z64 2048² uint16; levels {shape}, chunks {chunks}, {codec}),
 ingested with conversion into an installation; nginx serves the rendition directory as static
 files, Tiled serves the same Zarr arrays. Load: `wrk` from a second process on the same two
 cores (closed loop, {seconds:g} s per row); latencies are wrk's. "vs Tiled" compares the
@@ -938,6 +939,16 @@ def _mean_chunk_mb(served: Served) -> float:
         for level, position in chunk_keys(served)
     ]
     return sum(sizes) / max(len(sizes), 1) / 1e6
+
+
+def _codec(served: Served) -> str:
+    """The level-0 array's compressor as written (the conversion chooses it by measurement)."""
+    meta = json.loads((served.rendition / "0" / "zarr.json").read_text())
+    for codec in meta.get("codecs", []):
+        if codec.get("name") == "blosc":
+            config = codec["configuration"]
+            return f"blosc {config['cname']}-{config['clevel']} {config['shuffle']}"
+    return "uncompressed"
 
 
 def _short(part: str) -> str:
