@@ -3,10 +3,11 @@
 The catalog cannot score completeness - the rules live here, above it - so this module
 scores what changed and hands the tiers down through
 :meth:`imagesteward.catalog.Catalog.set_search_completeness`. It is called after each write
-that changes what a score depends on: ingest (``steward ingest``), image annotations and
-study descriptions (:func:`imagesteward.describe.annotate_images`,
-:func:`imagesteward.describe.describe_study`). The index keeps the scores when its entries
-are derived again.
+that changes what a score depends on: ingest (``steward ingest``, the demo build), image
+annotations and study descriptions (:func:`imagesteward.describe.annotate_images`,
+:func:`imagesteward.describe.describe_study`, and so spreadsheet imports, templates and the
+server's forms), and ``.eln`` imports (:func:`imagesteward.eln.import_eln`, CLI and API
+alike). The index keeps the scores when its entries are derived again.
 """
 
 from __future__ import annotations
@@ -37,19 +38,19 @@ def search_tier(completeness: Completeness) -> int:
 def score_for_search(
     catalog: Catalog,
     *,
-    image_ids: Collection[int] = (),
+    image_ids: Collection[int | str] = (),
     projects: Collection[str] = (),
 ) -> int:
     """Score images, their datasets and studies, and record the tiers in the search index.
 
-    ``image_ids``: images added or changed (their projects' studies are scored again too, and
-    the catalog takes their datasets' tiers from them); ``projects``: studies whose
-    description changed. Returns the number of index entries whose score changed.
+    ``image_ids``: images added or changed, by id or UUID (their projects' studies are scored
+    again too, and the catalog takes their datasets' tiers from them); ``projects``: studies
+    whose description changed. Returns the number of index entries whose score changed.
     """
     scores: dict[tuple[str, int], int | None] = {}
     studies = set(projects)
-    for image_id in sorted(set(image_ids)):
-        image = catalog.get_image(image_id)
+    for ref in sorted(set(image_ids), key=str):
+        image = catalog.get_image(ref)
         scores[("image", image.id)] = search_tier(image_completeness(image.document, image.uuid))
         studies.add(image.project)
     for project in sorted(studies):

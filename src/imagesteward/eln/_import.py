@@ -14,6 +14,8 @@ Order of effects, chosen so that a refused archive leaves nothing at all behind:
 5. Save the study - created, or merged into the project's existing one - together with the
    biosample, specimen and microscope of the linked images, in one catalog transaction
    (:mod:`imagesteward.eln._study`).
+6. Score the completeness of the images and the study for search
+   (:func:`imagesteward.describe.score_for_search`).
 """
 
 from __future__ import annotations
@@ -252,6 +254,16 @@ def _import(
     )
     result.mapped.extend(mapped)
     result.unmapped.extend(unmapped)
+    if not dry_run:
+        # New images, the images the study now describes and the study itself are scored
+        # afresh, so that search (``completeness:``) agrees with them right away.
+        from imagesteward.describe import score_for_search
+
+        score_for_search(
+            installation.catalog,
+            image_ids=result.image_uuids,
+            projects=[project] if result.study is not None else [],
+        )
     return result
 
 
