@@ -98,10 +98,12 @@ class Settings(BaseSettings):
         description="Address of a Dask distributed scheduler (tcp://host:8786) to convert on.",
     )
     access_control: bool = Field(
-        default=False,
+        default=True,
         description=(
             "Enforce accounts, groups and visibility on the server: anonymous callers see "
-            "public data only. Off until the web UI can sign people in."
+            "public data only, and data are private until their owners publish them. Turn "
+            "off only for a single-user installation on a laptop: everyone reaching the "
+            "server then sees and changes everything."
         ),
     )
     # OpenID Connect sign-in (off unless oidc_issuer and oidc_client_id are set).

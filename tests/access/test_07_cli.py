@@ -65,6 +65,7 @@ def test_accounts_tokens_and_the_audit_log_from_the_command_line(home: Path) -> 
     code, out, _ = steward(home, "audit", "--jsonl", "-n", "0")
     events = [json.loads(line) for line in out.splitlines()]
     assert [e["action"] for e in events] == [
+        "user.add",  # the first administrator, made by 'steward init'
         "user.add", "user.add", "group.add", "group.member", "token.create", "token.revoke",
         "user.disable",
     ]  # fmt: skip

@@ -25,7 +25,7 @@ def test_an_enforcing_app_does_not_guard_the_next_one(tmp_path: Path) -> None:
 
     with TestClient(build_app(load_settings(settings.home, access_control=True))) as enforcing:
         assert enforcing.get("/api/v1/projects").json()["items"] == []  # private to nobody
-    with TestClient(build_app(load_settings(settings.home))) as open_app:
+    with TestClient(build_app(load_settings(settings.home, access_control=False))) as open_app:
         names = [p["name"] for p in open_app.get("/api/v1/projects").json()["items"]]
         assert names == ["Lab"]
     with TestClient(build_app(load_settings(settings.home, access_control=True))) as again:

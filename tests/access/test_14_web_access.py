@@ -273,7 +273,7 @@ def test_pages_show_visibility_and_release_dates_and_owners_get_the_dialogs(site
 
 def test_without_access_control_nobody_signs_in(tmp_path: Path) -> None:
     settings = init_installation(tmp_path / "open")
-    app = build_app(load_settings(settings.home))
+    app = build_app(load_settings(settings.home, access_control=False))
     with TestClient(app) as client:
         home = client.get("/", headers=HTML).text
         assert "Sign in" not in home

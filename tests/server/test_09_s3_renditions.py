@@ -1,4 +1,8 @@
-"""Renditions in an S3 bucket (moto's S3 server on 127.0.0.1) are served through fsspec."""
+"""Renditions in an S3 bucket (moto's S3 server on 127.0.0.1) are served through fsspec.
+
+The installation is private, as every new one is: its owner streams it with an API token,
+and anonymous callers are told it does not exist.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ import pytest
 import zarr
 from fastapi.testclient import TestClient
 
+from imagesteward.access import Scope
+from imagesteward.catalog import access_catalog
 from imagesteward.config import load_settings
 from imagesteward.demo import write_demo_files
 from imagesteward.ingest import IngestOptions, ingest_paths
@@ -76,8 +82,18 @@ def s3_site(s3: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dic
         assert report.exit_code == 0, report.outcomes
         image = installation.catalog.list_images(project="S3").items[0]
         rendition = installation.catalog.renditions(image.id)[0]
+        access = access_catalog(installation.catalog)
+        access.add_user("owner", password=None)
+        access.assign("S3", owner="owner")
+        _, token = access.create_token("owner", Scope.READ)
     assert rendition.url.startswith("s3://images/renditions/")
-    return {"home": home, "overrides": overrides, "uuid": image.uuid, "url": rendition.url}
+    return {
+        "home": home,
+        "overrides": overrides,
+        "uuid": image.uuid,
+        "url": rendition.url,
+        "auth": {"Authorization": f"Bearer {token}"},
+    }
 
 
 def test_zarr_keys_come_from_the_bucket(s3_site: dict[str, Any], s3: dict[str, Any]) -> None:
@@ -88,6 +104,8 @@ def test_zarr_keys_come_from_the_bucket(s3_site: dict[str, Any], s3: dict[str, A
     bucket_path = s3_site["url"].removeprefix("s3://")
     with TestClient(app) as api:
         base = f"/zarr/{s3_site['uuid']}"
+        assert_problem(api.get(f"{base}/zarr.json"), 404)  # private: anonymous callers see nothing
+        api.headers.update(s3_site["auth"])
         metadata = api.get(f"{base}/zarr.json")
         assert metadata.status_code == 200
         assert metadata.content == fs.cat_file(f"{bucket_path}/zarr.json")
@@ -103,7 +121,11 @@ def test_zarr_keys_come_from_the_bucket(s3_site: dict[str, Any], s3: dict[str, A
 def test_zarr_over_http_equals_the_bucket(s3_site: dict[str, Any], s3: dict[str, Any]) -> None:
     running = serve_in_thread(build_app(load_settings(s3_site["home"], **s3_site["overrides"])))
     try:
-        remote = zarr.open_group(f"{running.url}/zarr/{s3_site['uuid']}", mode="r")
+        remote = zarr.open_group(
+            f"{running.url}/zarr/{s3_site['uuid']}",
+            mode="r",
+            storage_options={"headers": s3_site["auth"]},
+        )
         stored = zarr.open_group(
             zarr.storage.FsspecStore.from_url(s3_site["url"], storage_options=s3, read_only=True),
             mode="r",
@@ -121,7 +143,7 @@ def test_zarr_over_http_equals_the_bucket(s3_site: dict[str, Any], s3: dict[str,
 
 def test_tiles_render_from_the_bucket(s3_site: dict[str, Any]) -> None:
     app = build_app(load_settings(s3_site["home"], **s3_site["overrides"]))
-    with TestClient(app) as api:
+    with TestClient(app, headers=s3_site["auth"]) as api:
         response = api.get(f"/api/v1/images/{s3_site['uuid']}/tiles/0/0/0/0/0.png")
         assert response.status_code == 200, response.text
         assert response.headers["content-type"] == "image/png"

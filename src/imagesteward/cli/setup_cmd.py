@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from imagesteward.cli.app import EXIT_USAGE, app, console, err_console, handle_errors, home_of
 
+if TYPE_CHECKING:
+    from imagesteward.installation import Installation
+
 __all__ = ["demo", "doctor", "init"]
+
+# imagesteward.installation's ADMIN_PASSWORD_ENV and DEFAULT_ADMIN, spelled out: importing it
+# here would slow every 'steward --help' (a test keeps the copies equal).
+ADMIN_PASSWORD_ENV = "IMAGESTEWARD_ADMIN_PASSWORD"  # noqa: S105 - a variable name
+DEFAULT_ADMIN = "admin"
 
 
 @app.command()
@@ -20,16 +28,54 @@ def init(
         str | None,
         typer.Option("--database-url", help="Catalog database URL (default: SQLite in DIR)."),
     ] = None,
+    admin: Annotated[
+        str,
+        typer.Option(
+            "--admin",
+            help="Login name of the administrator created when the catalog has no account "
+            f"(password: ${ADMIN_PASSWORD_ENV}, else generated and printed once).",
+        ),
+    ] = DEFAULT_ADMIN,
 ) -> None:
     """Create an installation: settings file, catalog database and original-file store."""
-    from imagesteward.installation import init_installation
+    from imagesteward.installation import init_installation, open_installation
 
     settings = init_installation(directory, database_url=database_url)
     out = console()
     out.print(f"[green]installation ready[/] in {settings.home}")
     out.print(f"  catalog  {settings.catalog_url.split('@')[-1]}")
     out.print(f"  store    {settings.store_path}")
+    with open_installation(settings.home) as installation:
+        _first_administrator(installation, admin)
     out.print(f"next: cd {settings.home} && steward ingest /path/to/images")
+
+
+def _first_administrator(installation: Installation, username: str) -> None:
+    """Create the first administrator if there is no account, and say how to sign in.
+
+    A generated password goes to the terminal once (stdout, never a log) and nowhere else.
+    """
+    from imagesteward.cli.user_cmd import cli_origin
+    from imagesteward.installation import first_administrator
+
+    created = first_administrator(installation, username=username, remote=cli_origin())
+    out = console()
+    if created is None:
+        return
+    if created.generated_password is None:
+        out.print(
+            f"administrator [bold]{created.username}[/] created with the password from "
+            f"${ADMIN_PASSWORD_ENV}",
+            highlight=False,
+        )
+        return
+    out.print(
+        f"administrator created - sign in at /login as [bold]{created.username}[/] with "
+        f"password [bold]{created.generated_password}[/]\n"
+        "  (shown only this once: keep it in a password manager; "
+        "'steward user add' adds more accounts)",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -92,6 +138,10 @@ def demo(
             )
         )
     out.print(f"[green]demo installation ready[/] in {result.home}")
+    from imagesteward.installation import open_installation
+
+    with open_installation(result.home) as installation:
+        _first_administrator(installation, DEFAULT_ADMIN)
     if result.report.exit_code:
         raise typer.Exit(EXIT_USAGE)
     if not serve:

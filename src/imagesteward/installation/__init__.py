@@ -5,10 +5,26 @@ The CLI and the server never build these parts themselves; they call :func:`open
 """
 
 from imagesteward.installation._doctor import DoctorCheck, doctor
+from imagesteward.installation._first_admin import (
+    ADMIN_PASSWORD_ENV,
+    DEFAULT_ADMIN,
+    FirstAdministrator,
+    first_administrator,
+)
 from imagesteward.installation._setup import (
     Installation,
     init_installation,
     open_installation,
 )
 
-__all__ = ["DoctorCheck", "Installation", "doctor", "init_installation", "open_installation"]
+__all__ = [
+    "ADMIN_PASSWORD_ENV",
+    "DEFAULT_ADMIN",
+    "DoctorCheck",
+    "FirstAdministrator",
+    "Installation",
+    "doctor",
+    "first_administrator",
+    "init_installation",
+    "open_installation",
+]

@@ -16,12 +16,13 @@ caller may list, and the service filters.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import anyio.to_thread
+from fastapi.dependencies.utils import request_params_to_args
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -42,6 +43,7 @@ from imagesteward.server._sessions import session_token
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from fastapi._compat import ModelField
 
     from imagesteward.catalog import AccessCatalog
 
@@ -242,7 +244,12 @@ def _wrap(routes: list[BaseRoute], rules: dict[int, dict[str, RouteRule]]) -> No
         if isinstance(route, Route) and id(route) in rules:
             own = copy.copy(route)
             # Web pages answer a refusal with a page (their route says how), not a problem.
-            own.app = _Guard(route.app, rules[id(route)], getattr(route, "refusal_page", None))
+            own.app = _Guard(
+                route.app,
+                rules[id(route)],
+                getattr(route, "refusal_page", None),
+                _path_fields(route),
+            )
             routes[position] = own
         elif not isinstance(route, Mount):
             children = getattr(route, "routes", None)
@@ -258,10 +265,12 @@ class _Guard:
         app: ASGIApp,
         rules: dict[str, RouteRule],
         refusal_page: Callable[[Request, ImageStewardError], Response] | None = None,
+        path_fields: Sequence[ModelField] = (),
     ) -> None:
         self.app = app
         self.rules = rules
         self.refusal_page = refusal_page
+        self.path_fields = path_fields
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -307,9 +316,29 @@ class _Guard:
             require_facility_admin(principal)
         elif rule.subject != "open":
             params = scope["path_params"]
+            if _malformed(self.path_fields, params):
+                # The route's validation refuses this path (422) before its endpoint runs,
+                # from the text of the path alone: no object is named, so there is nothing to
+                # decide and the answer reveals nothing (a hidden object's well-formed
+                # reference is decided above like any other).
+                return
             resolved = await anyio.to_thread.run_sync(_decide, access, principal, rule, params)
             if resolved is not None:  # the endpoint sees the image the guard decided about
                 scope["path_params"] = {**params, str(rule.param): resolved}
+
+
+def _path_fields(route: Route) -> Sequence[ModelField]:
+    """The path parameters a FastAPI route validates (none for plain Starlette routes)."""
+    dependant = getattr(route, "dependant", None)
+    return tuple(dependant.path_params) if dependant is not None else ()
+
+
+def _malformed(fields: Sequence[ModelField], params: Mapping[str, object]) -> bool:
+    """Whether the route's own validation will refuse these path parameters (422)."""
+    if not fields:
+        return False
+    _, errors = request_params_to_args(fields, params)
+    return bool(errors)
 
 
 def _wants_html(scope: Scope) -> bool:
