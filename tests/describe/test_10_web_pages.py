@@ -11,7 +11,9 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
+from imagesteward.catalog import ImageAnnotation
 from imagesteward.config import load_settings
+from imagesteward.installation import open_installation
 from imagesteward.server import build_app
 from imagesteward.server.web._form_tree import anchor_of, image_form, study_form
 from imagesteward.server.web._search_page import SearchState, query_of
@@ -101,9 +103,49 @@ def test_the_image_page_shows_completeness_with_links(client: TestClient) -> Non
     image = client.get("/api/v1/images", params={"project": PROJECT}).json()["items"][0]
     page = client.get(f"/images/{image['uuid']}").text
     assert "Completeness: Image" in page
-    assert f"/images/{image['uuid']}/describe#field-acquisition.imaging_method" in page
     form = client.get(f"/images/{image['uuid']}/describe").text
     assert 'data-slot="imaging_method"' in form and 'data-ontology="FBbi"' in form
+    # Every gap links into the form, to its field or the nearest one the form shows.
+    anchors = re.findall(rf'href="/images/{image["uuid"]}/describe#(field-[^"]+)"', page)
+    assert len(anchors) == len(re.findall(r'class="missing-field"', page)) > 0
+    assert {anchor for anchor in anchors if f'id="{anchor}"' not in form} == set()
+
+
+def _gaps(page: str) -> dict[str, tuple[str, list[str]]]:
+    """Missing field path -> (its link, the links of the images named as missing it)."""
+    found = {}
+    for item in re.findall(r'<li class="missing-field"(.*?)</li>', page, re.S):
+        path = re.search(r'data-path="([^"]+)"', item)
+        links = re.findall(r'<a href="([^"]+)"', item)
+        assert path is not None and links, item
+        found[path.group(1)] = (links[0], links[1:])
+    return found
+
+
+def _missing_in(client: TestClient, uuid: str) -> set[str]:
+    answer = client.get(f"/api/v1/images/{uuid}/completeness").json()
+    return {re.sub(r"\[[0-9]+\]", "[*]", m["path"]) for m in answer["missing"]}
+
+
+def test_the_dataset_page_links_each_gap_to_the_images_missing_it(client: TestClient) -> None:
+    dataset = "Fixed cells"
+    page = client.get(f"/projects/{quote(PROJECT)}/datasets/{quote(dataset)}").text
+    images = client.get("/api/v1/images", params={"project": PROJECT, "dataset": dataset})
+    missing = {
+        image["uuid"]: _missing_in(client, image["uuid"]) for image in images.json()["items"]
+    }
+    gaps = _gaps(page)
+    assert gaps
+    for path, (link, named) in gaps.items():
+        expected = [u for u, paths in missing.items() if path in paths]  # id order
+        assert [re.search(r"/images/([^/]+)/", n).group(1) for n in named] == expected[:5], path  # type: ignore[union-attr]
+        assert link == named[0]
+        uuid, anchor = re.fullmatch(r"/images/([^/]+)/describe#(field-.+)", link).groups()  # type: ignore[union-attr]
+        assert f'id="{anchor}"' in client.get(f"/images/{uuid}/describe").text, path
+    # The widefield image (the dataset's first) has its exposure times; the confocal two do not.
+    (first, *_) = missing
+    link, named = gaps["channels[*].exposure_time"]
+    assert first not in link and len(named) == 2
 
 
 def test_the_search_page_counts_as_the_api_does(client: TestClient) -> None:
@@ -118,3 +160,26 @@ def test_the_search_page_counts_as_the_api_does(client: TestClient) -> None:
         ), value
     bad = client.get("/search", params={"q": "date:2024-13"})
     assert bad.status_code == 200 and "not a real date" in bad.text
+
+
+def test_a_gap_only_the_study_can_close_links_to_the_study_form(demo_copy: Path) -> None:
+    project = "Demo: electron microscopy"
+    with open_installation(demo_copy) as installation:
+        catalog = installation.catalog
+        (image,) = catalog.list_images(project=project).items
+        refs = {"biosample_ref": None, "specimen_ref": None}
+        catalog.annotate_images([ImageAnnotation(image.uuid, refs)])
+        catalog.save_study(project, {"title": "Sections"})  # no biosamples nor specimens
+    with TestClient(build_app(load_settings(demo_copy))) as opened:
+        page = opened.get(f"/projects/{quote(project)}/datasets/TEM%20sections").text
+        study_form_page = opened.get(f"/projects/{quote(project)}/describe").text
+    gaps = _gaps(page)
+    study = f"/projects/{quote(project, safe='')}/describe"
+    assert gaps["biosample_ref"] == (f"{study}#field-biosamples", [])
+    assert gaps["specimen_ref"] == (f"{study}#field-specimens", [])
+    assert 'id="field-biosamples"' in study_form_page
+    assert 'id="field-specimens"' in study_form_page
+    # The image's own gaps still lead to the image.
+    link, named = gaps["acquisition.microscope"]
+    assert link.startswith(f"/images/{image.uuid}/describe#field-acquisition")
+    assert named == [link]

@@ -26,11 +26,12 @@ from imagesteward.access import Action
 from imagesteward.server._access_control import PRINCIPAL_KEY
 from imagesteward.server._api_catalog import ImageRefPath
 from imagesteward.server._routing import ServicesDep
-from imagesteward.server.web._form_tree import anchor_of, image_form, study_form
+from imagesteward.server.web._form_tree import image_form, study_form
+from imagesteward.server.web._missing_links import dataset_missing, panel_missing
 from imagesteward.server.web._routing import PageRoute, site_of
 
 if TYPE_CHECKING:
-    from imagesteward.catalog import ImageRecord
+    from imagesteward.catalog import Catalog, ImageRecord
     from imagesteward.describe import Completeness
     from imagesteward.server._services import Services
 
@@ -62,22 +63,13 @@ def _may(request: Request, action: Action, project: str, dataset: str | None = N
     return action in request.app.state.access.permitted(principal, project, dataset)
 
 
-def _missing(completeness: Completeness, link: str | None) -> list[dict[str, Any]]:
-    """Missing fields with the form link that fills each (``None``: no form for it)."""
-    return [
-        {
-            "path": item.path,
-            "tier": item.tier,
-            "count": item.count,
-            "of": item.of,
-            "where": item.where,
-            "href": f"{link}#{anchor_of(item.path)}" if link is not None else None,
-        }
-        for item in completeness.missing
-    ]
-
-
-def _panel(completeness: Completeness, link: str | None, title: str) -> dict[str, Any]:
+def _panel(
+    completeness: Completeness,
+    link: str | None,
+    title: str,
+    missing: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A completeness panel; its missing fields link into the form at ``link`` by default."""
     return {
         "title": title,
         "kind": completeness.kind,
@@ -91,7 +83,7 @@ def _panel(completeness: Completeness, link: str | None, title: str) -> dict[str
             }
             for s in completeness.scores
         ],
-        "missing": _missing(completeness, link),
+        "missing": panel_missing(completeness, link) if missing is None else missing,
         "shown": MISSING_SHOWN,
     }
 
@@ -148,20 +140,39 @@ def dataset_page(
     result = _project_completeness(services, project)
     panel = next(p for p in result.datasets if p.subject == f"{project}/{dataset}")
     images = services.images(ImageQuery(project=project, dataset=dataset, limit=24)).items
-    # Missing image fields are filled on an image's form: the first image's is the way in.
-    link = f"{request.scope.get('root_path', '').rstrip('/')}/images/{images[0].uuid}/describe"
+    study = catalog.get_study(project)
+    # Each gap links to where it is filled: the images missing it, or the study form.
+    missing = dataset_missing(
+        panel,
+        _dataset_images(catalog, project, dataset),
+        None if study is None else study.document,
+        root=request.scope.get("root_path", "").rstrip("/"),
+        project=project,
+    )
     methods = dataset_methods(catalog, project, dataset, datasets=visible)
     context = {
         "title": f"{dataset} · {project}",
         "project": project,
         "dataset": dataset,
-        "panel": _panel(panel, link if images else None, f"Dataset {dataset}"),
+        "panel": _panel(panel, None, f"Dataset {dataset}", missing),
         "methods_text": methods.text(),
         "methods_markdown": methods.markdown(),
         "images": images,
         "may_edit": _may(request, Action.EDIT, project, dataset),
     }
     return site_of(request).render(request, "describe_dataset.html", context)
+
+
+def _dataset_images(catalog: Catalog, project: str, dataset: str) -> list[ImageRecord]:
+    """Every image of the dataset (the panel is scored on all of them, not one page)."""
+    images: list[ImageRecord] = []
+    cursor: str | None = None
+    while True:
+        page = catalog.list_images(project=project, dataset=dataset, limit=500, cursor=cursor)
+        images.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return images
 
 
 @pages.get("/projects/{project}/describe")
