@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from imagesteward.catalog import ImageAnnotation
+from imagesteward.catalog import Catalog, ImageAnnotation
 from imagesteward.describe import (
     dataset_methods,
     describe_study,
@@ -50,9 +50,26 @@ def test_methods_of_each_demo_dataset_read_as_expected(
     assert all(f"- {item}\n" in markdown for item in text.missing)
 
 
-def test_missing_facts_are_named_never_invented(demo_site: Path) -> None:
-    with open_installation(demo_site) as installation:
+def _silence_the_tem_image(catalog: Catalog) -> None:
+    """Take back the demo's imaging method of the TEM image (its file names none) and study's."""
+    project = "Demo: electron microscopy"
+    (image,) = catalog.list_images(project=project).items
+    catalog.annotate_images([ImageAnnotation(image.uuid, {"acquisition.imaging_method": None})])
+    study = catalog.get_study(project)
+    assert study is not None
+    document = study.document.model_dump(mode="json", exclude_none=True)
+    del document["study_components"]
+    catalog.save_study(project, document)
+
+
+def test_missing_facts_are_named_never_invented(demo_copy: Path) -> None:
+    with open_installation(demo_copy) as installation:
+        described = dataset_methods(installation.catalog, "Demo: electron microscopy")
+        _silence_the_tem_image(installation.catalog)
         em = dataset_methods(installation.catalog, "Demo: electron microscopy")
+    # The demo names the method; the microscope stays unnamed, as the file leaves it.
+    assert "by transmission electron microscopy (TEM)." in described.paragraphs[0]
+    assert "the microscope (manufacturer and model)" in described.missing
     # The TEM file says nothing about its instrument: no microscope, no mode is made up.
     assert "microscope that the metadata do not name" in em.paragraphs[0]
     assert "electron" not in em.paragraphs[0] and "objective" not in em.paragraphs[0]
@@ -73,6 +90,7 @@ def test_study_and_identifiers_complete_the_text(demo_copy: Path, index: Ontolog
                 "facility": {"name": "Imaging Core of Demo University", "ror": "05dxps055"},
                 "acknowledgements": "We thank the Imaging Core staff (RRID:SCR_017873).",
             },
+            merge=True,
         )
         image = catalog.list_images(project="Demo: histology").items[0]
         catalog.annotate_images(
@@ -98,11 +116,13 @@ def test_study_and_identifiers_complete_the_text(demo_copy: Path, index: Ontolog
 
 def test_the_study_method_fills_in_for_silent_files(demo_copy: Path, index: OntologyIndex) -> None:
     with open_installation(demo_copy) as installation:
+        _silence_the_tem_image(installation.catalog)
         describe_study(
             installation.catalog,
             index,
             "Demo: electron microscopy",
             {"title": "Sections", "study_components": [{"imaging_method": "FBbi:00000258"}]},
+            merge=True,
         )
         text = dataset_methods(installation.catalog, "Demo: electron microscopy")
     assert text.paragraphs[0].startswith(
@@ -137,13 +157,18 @@ def test_project_completeness_per_tier(demo_copy: Path, index: OntologyIndex) ->
             "Demo: cell biology/Screening",
         ]
         assert len(before.images) == 8
-        assert before.study.score(1).filled == 0
-        study_gaps = {m.path for m in before.study.missing if m.tier == 1}
-        assert study_gaps >= {"title", "authors", "biosamples", "specimens", "license"}
+        # The demo describes the study but for one fact the shipped taxa cannot state: the
+        # organism of the MDCK-like epithelial cells.
+        study_one = before.study.score(1)
+        assert study_one.filled == study_one.expected - 1
+        (study_gap,) = [m for m in before.study.missing if m.tier == 1]
+        assert study_gap.path == "biosamples[1].organism"
+        assert "steward describe study" in study_gap.where
         screening = before.datasets[2]
-        gap = next(m for m in screening.missing if m.path == "biosample_ref")
+        assert "biosample_ref" not in {m.path for m in screening.missing}
+        gap = next(m for m in screening.missing if m.path == "channels[*].filter_set.name")
         assert (gap.count, gap.of) == (4, 4)
-        assert "spreadsheet column 'biosample_ref'" in gap.where
+        assert "steward describe annotate IMAGE --set channels[*].filter_set.name" in gap.where
         # A viewer who may see some datasets only is scored (and described) on those.
         some = project_completeness(
             catalog, "Demo: cell biology", per_image=True, datasets={"Screening"}
@@ -157,16 +182,8 @@ def test_project_completeness_per_tier(demo_copy: Path, index: OntologyIndex) ->
             catalog,
             index,
             "Demo: cell biology",
-            {
-                "title": "HeLa cells",
-                "license": "https://creativecommons.org/licenses/by/4.0/",
-                "authors": [{"name": "Dana Example", "orcid": "0000-0002-1825-0097"}],
-                "biosamples": [
-                    {"identifier": "hela", "organism": "Homo sapiens", "biological_entity": "HeLa"}
-                ],
-                "specimens": [{"identifier": "pfa", "sample_preparation_protocol": "4% PFA"}],
-                "study_components": [{"name": "all", "imaging_method": "fluorescence microscopy"}],
-            },
+            {"biosamples": [{"identifier": "epithelium", "organism": "Homo sapiens"}]},
+            merge=True,
         )
         after = project_completeness(catalog, "Demo: cell biology", required_tier=1)
         assert after.study.score(1).percent > before.study.score(1).percent

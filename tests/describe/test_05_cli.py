@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from imagesteward.cli import app
 from imagesteward.config import CONFIG_FILENAME
+from imagesteward.installation import open_installation
 from tests.ontology.test_02_load import OBO
 
 runner = CliRunner()
@@ -81,12 +82,27 @@ def test_describe_a_project_from_a_template_form(demo_copy: Path, tmp_path: Path
     text = text.replace("    organism:  #", "    organism: Homo sapiens  #", 1)
     text = text.replace("    anatomical_entity:  #", "    anatomical_entity: large intestine  #", 1)
     form.write_text(text, encoding="utf-8")
+    # The demo's slide refers to the study's biosample and specimen; a study started over from
+    # a template must not leave it pointing at nothing, so it is let go of them first.
+    with open_installation(demo_copy) as installation:
+        (image,) = installation.catalog.list_images(project="Demo: histology").items
+    code, out, _ = steward(
+        *home,
+        "describe",
+        "annotate",
+        image.uuid,
+        "--set",
+        "biosample_ref=null",
+        "--set",
+        "specimen_ref=null",
+    )
+    assert code == 0, out
     code, out, _ = steward(*home, "describe", "study", "Demo: histology", str(form), "--dry-run")
     assert code == 0 and "would save the study of 'Demo: histology'" in out
     code, out, _ = steward(
         *home, "describe", "study", "Demo: histology", str(form), "-t", "whole-slide-histology"
     )
-    assert code == 0 and "saved the study of 'Demo: histology' (revision 1)" in out
+    assert code == 0 and "saved the study of 'Demo: histology' (revision 2)" in out
     assert "still to fill: authors - People who made the data" in out
     assert "still to fill: biosamples[0].organism" not in out
     # A wrong term is refused with its path; every problem is listed.
@@ -103,17 +119,20 @@ def test_sheet_annotate_methods_and_completeness(demo_copy: Path, tmp_path: Path
     with sheet.open(encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream, delimiter="\t"))
     header = rows[0]
-    rows[1][header.index("channels[0].fluorophore")] = "DAPI"
-    rows[2][header.index("acquisition.operator.orcid")] = "0000-0002-1825-0091"
-    rows[3][header.index("acquisition.imaging_method")] = "GO:0005634"
+    orcid, method = (
+        header.index(c) for c in ("acquisition.operator.orcid", "acquisition.imaging_method")
+    )
+    kept = (rows[2][orcid], rows[3][method])
+    rows[1][header.index("acquisition.co2_percent")] = "5"
+    rows[2][orcid] = "0000-0002-1825-0091"
+    rows[3][method] = "GO:0005634"
     with sheet.open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream, delimiter="\t", lineterminator="\n").writerows(rows)
     code, _, err = steward(*home, "describe", "import", str(sheet))
     assert code == 2 and "2 problem(s)" in err
     assert "row 3, column acquisition.operator.orcid: ORCID" in err
     assert "row 4, column acquisition.imaging_method: GO:0005634 (nucleus) is a GO term" in err
-    rows[2][header.index("acquisition.operator.orcid")] = ""
-    rows[3][header.index("acquisition.imaging_method")] = ""
+    rows[2][orcid], rows[3][method] = kept
     with sheet.open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream, delimiter="\t", lineterminator="\n").writerows(rows)
     code, out, _ = steward(*home, "describe", "import", str(sheet), "--by", "dana")
@@ -131,7 +150,7 @@ def test_sheet_annotate_methods_and_completeness(demo_copy: Path, tmp_path: Path
     assert code == 0 and out.startswith("### Image acquisition One image was acquired on an")
     code, out, _ = steward(*home, "completeness", "--project", "Demo: histology")
     assert code == 0 and "up to tier 2 (what publication requires): incomplete" in out
-    assert "tier 1 title: study document, field title" in out
+    assert "tier 2 facility: study document, field facility" in out
     code, out, _ = steward(*home, "completeness", uuid, "--json")
     data = json.loads(out)
     assert code == 0 and data["kind"] == "image" and data["subject"] == uuid

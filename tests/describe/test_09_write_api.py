@@ -59,9 +59,11 @@ def test_the_owner_saves_a_study_and_every_problem_comes_back(secured: TestClien
     anonymous = secured.put(f"{API}/projects/{PROJECT}/study", json=_study("NCBITaxon:9606"))
     assert anonymous.status_code in {401, 403, 404}
     headers = _sign_in(secured, "ada")
+    # Merged into the demo's study, whose biosamples and specimens the images refer to.
     bad = secured.put(
         f"{API}/projects/{PROJECT}/study",
         json=_study("NCBITaxon:99999999", orcid="0000-0002-1825-0096"),
+        params={"merge": True},
         headers=headers,
     )
     assert bad.status_code == 422
@@ -71,7 +73,10 @@ def test_the_owner_saves_a_study_and_every_problem_comes_back(secured: TestClien
     assert any("expected 7" in reason for _, reason in found)
 
     saved = secured.put(
-        f"{API}/projects/{PROJECT}/study", json=_study("Homo sapiens"), headers=headers
+        f"{API}/projects/{PROJECT}/study",
+        json=_study("Homo sapiens"),
+        params={"merge": True},
+        headers=headers,
     )
     assert saved.status_code == 200, saved.text
     document = saved.json()["document"]

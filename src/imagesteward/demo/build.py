@@ -37,10 +37,13 @@ def build_demo(
 
     The synthetic instrument output is written to ``directory/instrument-output`` and ingested
     project by project into the installation at ``directory/site`` (SQLite and a local store,
-    the embedded default). Running it again adds nothing: the files are deterministic for a
-    seed and ingest recognises content it already holds.
+    the embedded default); then each project is described - its study, the images' organism,
+    specimen, imaging method and fluorophores (:mod:`imagesteward.demo.studies`). Running it
+    again adds nothing: the files are deterministic for a seed, ingest recognises content it
+    already holds and a described project keeps its study.
     """
     from imagesteward.demo.files import write_demo_files
+    from imagesteward.demo.studies import describe_demo
 
     directory = directory.expanduser().resolve()
     home = directory / "site"
@@ -57,6 +60,10 @@ def build_demo(
             )
             report.outcomes.extend(part.outcomes)
             report.elapsed_s += part.elapsed_s
+        describe_demo(
+            installation.catalog,
+            {o.path.name: o.image_ids for o in report.outcomes if o.image_ids},
+        )
         _publish(installation)
         images = _all_images(installation)
     return DemoResult(home=home, data=data, report=report, images=images)
