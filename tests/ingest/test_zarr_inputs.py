@@ -191,6 +191,8 @@ def test_server_serves_and_renders_a_registered_rendition(
     """``/zarr/{uuid}`` maps onto the stored original's image group; thumbnails render."""
     from fastapi.testclient import TestClient
 
+    from imagesteward.access import Visibility
+    from imagesteward.catalog import access_catalog
     from imagesteward.server import build_app
 
     upload = tmp_path / "upload" / item.path.name
@@ -200,6 +202,10 @@ def test_server_serves_and_renders_a_registered_rendition(
     (rendition,) = installation.catalog.renditions(record.id)
     group = item.path / rendition.series_path
     document = "zarr.json" if rendition.zarr_format == 3 else ".zattrs"
+    # Published, so that anyone may stream it (a new installation's data are private).
+    access = access_catalog(installation.catalog)
+    for dataset in (None, record.dataset):
+        access.set_visibility(record.project, dataset, visibility=Visibility.PUBLIC)
     with TestClient(build_app(installation.settings)) as api:
         response = api.get(f"/zarr/{record.uuid}/{document}")
         assert response.status_code == 200, response.text

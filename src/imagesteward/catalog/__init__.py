@@ -32,6 +32,12 @@ from imagesteward.catalog._records import (
     Page,
     ProjectRecord,
 )
+from imagesteward.catalog._removal import (
+    PurgeCandidates,
+    RemovalCatalog,
+    Removed,
+    removal_catalog,
+)
 from imagesteward.catalog._renditions import RenditionInput, RenditionRecord
 from imagesteward.catalog._search_query import (
     FacetCount,
@@ -79,6 +85,9 @@ __all__ = [
     "OriginalFileRecord",
     "Page",
     "ProjectRecord",
+    "PurgeCandidates",
+    "RemovalCatalog",
+    "Removed",
     "RenditionInput",
     "RenditionRecord",
     "Restriction",
@@ -94,5 +103,6 @@ __all__ = [
     "catalog_status",
     "export_audit",
     "open_catalog",
+    "removal_catalog",
     "upgrade_catalog",
 ]

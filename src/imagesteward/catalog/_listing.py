@@ -90,7 +90,7 @@ def _image_filter(
     project_id = _project_id(session, project) if project is not None else None
     if dataset is None:
         return None if project_id is None else DatasetRow.project_id == project_id
-    query = select(DatasetRow.id).where(DatasetRow.name == dataset)
+    query = select(DatasetRow.id).where(DatasetRow.name == dataset, DatasetRow.removed_at.is_(None))
     if project_id is not None:
         query = query.where(DatasetRow.project_id == project_id)
     dataset_ids = session.scalars(query).all()
@@ -139,12 +139,14 @@ def list_projects(session: Session) -> list[ProjectRecord]:
     """Every project, by name, with its dataset and image counts."""
     datasets = (
         select(DatasetRow.project_id, func.count().label("n"))
+        .where(DatasetRow.removed_at.is_(None))
         .group_by(DatasetRow.project_id)
         .subquery()
     )
     images = (
         select(DatasetRow.project_id, func.count().label("n"))
         .join(ImageRow, ImageRow.dataset_id == DatasetRow.id)
+        .where(ImageRow.removed_at.is_(None), DatasetRow.removed_at.is_(None))
         .group_by(DatasetRow.project_id)
         .subquery()
     )
@@ -164,6 +166,7 @@ def list_datasets(session: Session, project: str | None = None) -> list[DatasetR
     """Datasets (of one project, or all), by project and name, with their image counts."""
     images = (
         select(ImageRow.dataset_id, func.count().label("n"))
+        .where(ImageRow.removed_at.is_(None))
         .group_by(ImageRow.dataset_id)
         .subquery()
     )
@@ -171,6 +174,7 @@ def list_datasets(session: Session, project: str | None = None) -> list[DatasetR
         select(DatasetRow, ProjectRow.name, func.coalesce(images.c.n, 0))
         .join(ProjectRow, DatasetRow.project_id == ProjectRow.id)
         .outerjoin(images, images.c.dataset_id == DatasetRow.id)
+        .where(DatasetRow.removed_at.is_(None))
         .order_by(ProjectRow.name, DatasetRow.name)
     )
     if project is not None:
@@ -187,7 +191,12 @@ def list_instruments(session: Session) -> list[InstrumentRecord]:
     """Every instrument, in the order first seen, with the number of images taken on it."""
     images = (
         select(ImageRow.instrument_id, func.count().label("n"))
-        .where(ImageRow.instrument_id.is_not(None))
+        .join(DatasetRow, DatasetRow.id == ImageRow.dataset_id)
+        .where(
+            ImageRow.instrument_id.is_not(None),
+            ImageRow.removed_at.is_(None),
+            DatasetRow.removed_at.is_(None),
+        )
         .group_by(ImageRow.instrument_id)
         .subquery()
     )
@@ -205,14 +214,23 @@ def catalog_stats(session: Session) -> CatalogStats:
     def count(table: type[ProjectRow | DatasetRow | FilesetRow | ImageRow | InstrumentRow]) -> int:
         return int(session.scalar(select(func.count()).select_from(table)) or 0)
 
+    # Removed datasets and images are not counted (their originals are, until purged).
+    live_images = (
+        select(func.count())
+        .select_from(ImageRow)
+        .join(DatasetRow, DatasetRow.id == ImageRow.dataset_id)
+        .where(ImageRow.removed_at.is_(None), DatasetRow.removed_at.is_(None))
+    )
+    live_datasets = select(func.count()).where(DatasetRow.removed_at.is_(None))
+
     files, size = session.execute(
         select(func.count(), func.coalesce(func.sum(OriginalFileRow.size), 0))
     ).one()
     return CatalogStats(
         projects=count(ProjectRow),
-        datasets=count(DatasetRow),
+        datasets=int(session.scalar(live_datasets) or 0),
         filesets=count(FilesetRow),
-        images=count(ImageRow),
+        images=int(session.scalar(live_images) or 0),
         original_files=int(files),
         original_bytes=int(size),
         instruments=count(InstrumentRow),

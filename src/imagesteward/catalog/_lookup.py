@@ -48,11 +48,16 @@ _MAX_ID = 2**31 - 1
 
 
 def images_with_names() -> Select[ImageRow, str, str]:
-    """Images with their project and dataset names."""
+    """Images with their project and dataset names; removed images (tombstones) left out.
+
+    Every lookup and listing of images starts here, so a removed image is "not found" on
+    every path at once.
+    """
     return (
         select(ImageRow, ProjectRow.name, DatasetRow.name)
         .join(DatasetRow, ImageRow.dataset_id == DatasetRow.id)
         .join(ProjectRow, DatasetRow.project_id == ProjectRow.id)
+        .where(ImageRow.removed_at.is_(None), DatasetRow.removed_at.is_(None))
     )
 
 

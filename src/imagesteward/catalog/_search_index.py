@@ -40,6 +40,7 @@ from imagesteward.catalog._search_derive import (
     text_words,
     words,
 )
+from imagesteward.catalog._search_postings import Change, move
 from imagesteward.catalog._search_write import (
     ENTRIES,
     FACETS,
@@ -137,7 +138,11 @@ def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapp
         )
         .join(ProjectRow, ProjectRow.id == DatasetRow.project_id)
         .outerjoin(InstrumentRow, InstrumentRow.id == ImageRow.instrument_id)
-        .where(ImageRow.id.in_(image_ids))
+        .where(
+            ImageRow.id.in_(image_ids),
+            ImageRow.removed_at.is_(None),  # removed images have no entry
+            DatasetRow.removed_at.is_(None),
+        )
         .order_by(ImageRow.id)
     )
     return [dict(row) for row in connection.execute(statement).mappings()]
@@ -231,8 +236,11 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
     """
     for chunk in batched(sorted(image_ids), CHUNK):
         images, groups = derive_images(connection, chunk)
-        insert_entries(connection, images)
-        fresh = _new_datasets(connection, images, groups)
+        # Posting lists move once for the whole batch: a batch costs the same statements
+        # whatever its size.
+        postings: list[Change] = []
+        insert_entries(connection, images, postings)
+        fresh = _new_datasets(connection, images, groups, postings)
         grown = [*groups.values(), *fresh]
         for item in images:
             for key in (("dataset", item.entry["dataset_id"]), ("study", item.entry["project_id"])):
@@ -240,7 +248,8 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                 if group is not None:
                     group.facets |= item.facets
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
-        added = insert_facets(connection, [*images, *grown], merge=True)
+        added = insert_facets(connection, [*images, *grown], merge=True, postings=postings)
+        move(connection, postings)
         upsert_terms(connection, [*images, *fresh])
         totals = entry_totals([*images, *fresh])
         fresh_ids = {item.entry["id"] for item in [*images, *fresh]}
@@ -308,7 +317,10 @@ def _grow_groups(
 
 
 def _new_datasets(
-    connection: Connection, images: list[Derived], groups: dict[tuple[str, int], Derived]
+    connection: Connection,
+    images: list[Derived],
+    groups: dict[tuple[str, int], Derived],
+    postings: list[Change],
 ) -> list[Derived]:
     """Entries for datasets first seen in this batch: all their images are in it."""
     missing = {item.entry["dataset_id"] for item in images} - {
@@ -326,7 +338,7 @@ def _new_datasets(
             found.setdefault(item.entry["dataset_id"], set()).update(text_words(item.entry["body"]))
     for dataset_id, vocabulary in found.items():
         add_words(derived[dataset_id], vocabulary)
-    insert_entries(connection, list(derived.values()))
+    insert_entries(connection, list(derived.values()), postings)
     return list(derived.values())
 
 
@@ -380,7 +392,7 @@ def dataset_entries(connection: Connection, dataset_ids: Collection[int]) -> lis
         .join(ProjectRow, ProjectRow.id == DatasetRow.project_id)
         .outerjoin(ProjectAccessRow, ProjectAccessRow.project_id == DatasetRow.project_id)
         .outerjoin(DatasetAccessRow, DatasetAccessRow.dataset_id == DatasetRow.id)
-        .where(DatasetRow.id.in_(dataset_ids))
+        .where(DatasetRow.id.in_(dataset_ids), DatasetRow.removed_at.is_(None))
     ).mappings()
     derived = []
     for row in rows:

@@ -85,6 +85,9 @@ class DatasetRow(Base):
     name: Mapped[str] = mapped_column(String)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Tombstone: a removed dataset keeps its rows and is hidden everywhere (0010_removals).
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by: Mapped[str | None] = mapped_column(String)
 
 
 class FilesetRow(Base):
@@ -251,6 +254,9 @@ class ImageRow(Base):
     # document is exactly what the reader captured. Every change is in metadata_changes.
     updated_at: Mapped[datetime | None] = mapped_column()
     updated_by: Mapped[str | None] = mapped_column(String)
+    # Tombstone: a removed image keeps its rows and is hidden everywhere (0010_removals).
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by: Mapped[str | None] = mapped_column(String)
 
     channels: Mapped[list[ImageChannelRow]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="ImageChannelRow.channel_index"

@@ -108,7 +108,11 @@ def locate(session: Session, project: str, dataset: str | None = None) -> Locate
     if dataset is None:
         return Located(pid, project)
     did = session.scalars(
-        select(DatasetRow.id).where(DatasetRow.project_id == pid, DatasetRow.name == dataset)
+        select(DatasetRow.id).where(
+            DatasetRow.project_id == pid,
+            DatasetRow.name == dataset,
+            DatasetRow.removed_at.is_(None),
+        )
     ).first()
     if did is None:
         raise not_found(project, dataset)
@@ -333,7 +337,7 @@ def all_dataset_facts(session: Session, *, project_id: int | None = None) -> dic
     Datasets are few next to images, so loading them all and deciding in Python keeps the
     policy in one place (:mod:`imagesteward.access`) instead of re-implementing it in SQL.
     """
-    datasets = select(DatasetRow.id, DatasetRow.project_id)
+    datasets = select(DatasetRow.id, DatasetRow.project_id).where(DatasetRow.removed_at.is_(None))
     if project_id is not None:
         datasets = datasets.where(DatasetRow.project_id == project_id)
     pairs = session.execute(datasets).all()

@@ -11,6 +11,7 @@ from imagesteward.installation._first_admin import (
     FirstAdministrator,
     first_administrator,
 )
+from imagesteward.installation._purge import PurgeReport, purge_removed
 from imagesteward.installation._setup import (
     Installation,
     init_installation,
@@ -23,8 +24,10 @@ __all__ = [
     "DoctorCheck",
     "FirstAdministrator",
     "Installation",
+    "PurgeReport",
     "doctor",
     "first_administrator",
     "init_installation",
     "open_installation",
+    "purge_removed",
 ]

@@ -124,6 +124,8 @@ ROUTE_POLICY: Mapping[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/search"): _listing(_A.SEARCH_HIT),
     ("GET", "/api/v1/images/{image}"): _image(_A.VIEW_METADATA),
     ("POST", "/api/v1/images/{image}/move"): _image(_A.MOVE),
+    ("DELETE", "/api/v1/images/{image}"): _image(_A.DELETE),
+    ("DELETE", "/api/v1/projects/{project}/datasets/{dataset}"): _dataset(_A.DELETE),
     ("GET", "/api/v1/images/{image}/metadata"): _image(_A.VIEW_METADATA),
     ("GET", "/api/v1/images/{image}/metadata.jsonld"): _image(_A.VIEW_METADATA),
     ("GET", "/api/v1/images/{image}/files"): _image(_A.VIEW_METADATA),

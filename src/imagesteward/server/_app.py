@@ -23,6 +23,7 @@ from imagesteward.schema import json_schema
 from imagesteward.server import (
     _api_access,
     _api_catalog,
+    _api_delete,
     _api_describe,
     _api_eln,
     _api_images,
@@ -101,7 +102,7 @@ def build_app(settings: Settings, *, render_cache_bytes: int = 256 * 2**20) -> F
     app.router.routes.insert(0, _api_zarr.zarr_route())
     for module in (
         _api_catalog, _api_images, _api_render, _api_describe, _api_eln, _api_access,
-        _api_session, _api_sharing, _api_study, _api_reviewing, _oidc_routes,
+        _api_session, _api_sharing, _api_study, _api_reviewing, _oidc_routes, _api_delete,
     ):  # fmt: skip
         # The routes themselves, not include_router: FastAPI wraps included routers in a
         # dispatcher of its own, which would bypass ReadRoute's HEAD matching.

@@ -184,7 +184,9 @@ class Services:
         """
         found = self._catalog.find_original_files([sha256.lower()])
         record = found.get(sha256.lower())
-        if record is None:
+        # An original only removed images refer to is gone for every reader (until a purge
+        # frees its bytes), exactly like an unknown one.
+        if record is None or not self._catalog.fileset_images(record.fileset_id):
             raise NotFoundError(f"No original file with SHA-256 {sha256}.", sha256=sha256)
         return record
 

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from imagesteward.errors import StoreError
 from imagesteward.store import _inspect, _staging
-from imagesteward.store._durable import fsync_dir, write_atomic
+from imagesteward.store._durable import fsync_dir, remove_tree, write_atomic
 from imagesteward.store._hashing import DEFAULT_BUFFER_BYTES
 from imagesteward.store._journal import Journal, iter_ledger
 from imagesteward.store._layout import EXTENSION_NAME, StoreLayout
@@ -304,6 +304,33 @@ class ObjectStore:
             found = _inspect.describe(self._layout, digest)
             if found is not None and found.in_place:
                 yield found
+
+    # -- removing -----------------------------------------------------------------------------
+
+    def remove(self, digest: str) -> int:
+        """Delete the stored copy of ``digest``, or forget its in-place registration.
+
+        Only for content no catalog record refers to any more (``steward store purge``
+        decides that): the one way the store ever deletes an original. An original
+        registered in place stays where it lies - only the store's record of it goes.
+        Returns the bytes freed (0 for an in-place registration or nothing held).
+        """
+        self._require_initialised()
+        self._require_lock("remove objects")
+        if self._txn is not None:
+            raise StoreError(f"Cannot remove objects while transaction {self._txn.txid} is open.")
+        digest = normalise_digest(digest)
+        if self._layout.remove_in_place(digest, fsync=self.fsync):
+            return 0
+        found = _inspect.describe(self._layout, digest)
+        if found is None:
+            return 0
+        staging = self._layout.staging
+        before = set(staging.iterdir())
+        self._layout.unpublish(digest, fsync=self.fsync)
+        for trash in set(staging.iterdir()) - before:  # where unpublish put the object
+            remove_tree(trash)
+        return found.size
 
     def stats(self) -> StoreStats:
         """Count and size of what the store holds."""
