@@ -40,7 +40,6 @@ from imagesteward.catalog._search_derive import (
     text_words,
     words,
 )
-from imagesteward.catalog._search_postings import Change, move
 from imagesteward.catalog._search_write import (
     ENTRIES,
     FACETS,
@@ -236,11 +235,8 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
     """
     for chunk in batched(sorted(image_ids), CHUNK):
         images, groups = derive_images(connection, chunk)
-        # Posting lists move once for the whole batch: a batch costs the same statements
-        # whatever its size.
-        postings: list[Change] = []
-        insert_entries(connection, images, postings)
-        fresh = _new_datasets(connection, images, groups, postings)
+        insert_entries(connection, images)
+        fresh = _new_datasets(connection, images, groups)
         grown = [*groups.values(), *fresh]
         for item in images:
             for key in (("dataset", item.entry["dataset_id"]), ("study", item.entry["project_id"])):
@@ -248,8 +244,7 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                 if group is not None:
                     group.facets |= item.facets
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
-        added = insert_facets(connection, [*images, *grown], merge=True, postings=postings)
-        move(connection, postings)
+        added = insert_facets(connection, [*images, *grown], merge=True)
         upsert_terms(connection, [*images, *fresh])
         totals = entry_totals([*images, *fresh])
         fresh_ids = {item.entry["id"] for item in [*images, *fresh]}
@@ -317,10 +312,7 @@ def _grow_groups(
 
 
 def _new_datasets(
-    connection: Connection,
-    images: list[Derived],
-    groups: dict[tuple[str, int], Derived],
-    postings: list[Change],
+    connection: Connection, images: list[Derived], groups: dict[tuple[str, int], Derived]
 ) -> list[Derived]:
     """Entries for datasets first seen in this batch: all their images are in it."""
     missing = {item.entry["dataset_id"] for item in images} - {
@@ -338,7 +330,7 @@ def _new_datasets(
             found.setdefault(item.entry["dataset_id"], set()).update(text_words(item.entry["body"]))
     for dataset_id, vocabulary in found.items():
         add_words(derived[dataset_id], vocabulary)
-    insert_entries(connection, list(derived.values()), postings)
+    insert_entries(connection, list(derived.values()))
     return list(derived.values())
 
 
