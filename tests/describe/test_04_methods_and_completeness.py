@@ -24,6 +24,7 @@ DATASETS = [
     ("Demo: cell biology", "Fixed cells"),
     ("Demo: cell biology", "Live imaging"),
     ("Demo: cell biology", "Screening"),
+    ("Demo: cell dynamics", "Live 4D imaging"),
     ("Demo: electron microscopy", "TEM sections"),
     ("Demo: histology", "H&E sections"),
 ]
