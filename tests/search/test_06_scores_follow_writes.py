@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -34,7 +35,7 @@ from imagesteward.ontology import OntologyIndex
 from imagesteward.search import search
 from imagesteward.server import build_app
 from tests.catalog.factories import fileset, widefield_image
-from tests.eln.crates import rich_crate, write_eln
+from tests.eln.crates import rich_crate, tiny_tiff, write_eln
 
 PROJECT = "Mitosis"
 STUDY: dict[str, Any] = {
@@ -47,6 +48,12 @@ STUDY: dict[str, Any] = {
         }
     ],
     "specimens": [{"identifier": "live", "sample_preparation_protocol": "none, live cells"}],
+}
+#: What the study lacks for tier 1 besides :data:`STUDY`.
+FILLED: dict[str, Any] = {
+    "license": "https://creativecommons.org/licenses/by/4.0/",
+    "authors": [{"name": "Dana Example", "orcid": "0000-0002-1825-0097"}],
+    "study_components": [{"name": "all", "imaging_method": "FBbi:00000246"}],
 }
 #: What the image lacks for tier 1, as a person would fill it.
 MISSING = {
@@ -144,12 +151,7 @@ def test_api_study_template_and_annotations(
     with open_installation(home) as installation:
         assert _tiers(installation.catalog, "study") == {"Yeast budding": 0}
     study = f"/api/v1/projects/{PROJECT}/study"
-    filled = {
-        **STUDY,
-        "license": "https://creativecommons.org/licenses/by/4.0/",
-        "authors": [{"name": "Dana Example", "orcid": "0000-0002-1825-0097"}],
-        "study_components": [{"name": "all", "imaging_method": "FBbi:00000246"}],
-    }
+    filled = {**STUDY, **FILLED}
     saved = client.put(study, json=filled, headers=headers)
     assert saved.status_code == 200, saved.text
     with open_installation(home) as installation:
@@ -176,6 +178,25 @@ def test_api_study_template_and_annotations(
     assert [hit["title"] for hit in found["hits"]] == ["yeast nearly described"]
     dataset = client.get("/api/v1/search", params={"q": "kind:dataset"}, headers=headers).json()
     assert [hit["completeness"] for hit in dataset["hits"]] == [1]
+
+
+def test_cli_study_and_ingest(home: Path, tmp_path: Path) -> None:
+    document = tmp_path / "study.yaml"
+    document.write_text(yaml.safe_dump({**STUDY, **FILLED}), encoding="utf-8")
+    result = runner.invoke(app, ["--home", str(home), "describe", "study", PROJECT, str(document)])
+    assert result.exit_code == 0, result.output
+    with open_installation(home) as installation:
+        assert _tiers(installation.catalog, "study") == {"Yeast budding": 1}
+    image = tmp_path / "cells.tif"
+    image.write_bytes(tiny_tiff())
+    result = runner.invoke(
+        app, ["--home", str(home), "ingest", str(image), "--project", PROJECT, "--dataset", "new"]
+    )
+    assert result.exit_code == 0, result.output
+    with open_installation(home) as installation:
+        tiers = _tiers(installation.catalog, "image")
+        _assert_scored_as_now(installation.catalog)
+    assert len(tiers) == 2 and None not in tiers.values()
 
 
 def test_cli_annotate(home: Path, ontology: OntologyIndex) -> None:
