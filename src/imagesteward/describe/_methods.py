@@ -128,8 +128,12 @@ def _paragraph(
     verb = "was" if len(images) == 1 else "were"
     mode = _MODES.get(str(acquisition.acquisition_mode)) if acquisition.acquisition_mode else None
     # The image's own term first, then what the file's acquisition mode says, then the one
-    # method the researcher gave for the whole study.
+    # method the researcher gave for the whole study. A mode that only narrows the term
+    # ("widefield fluorescence microscopy" for the FBbi term "fluorescence microscopy") is
+    # the more precise wording of the same fact.
     method = acquisition.imaging_method.label if acquisition.imaging_method else mode or fallback
+    if mode and method and mode != method and mode.endswith(f" {method}"):
+        method = mode
     name = part_name(scope) if scope else None
     if name is None:
         sentence = f"{subject} {verb} acquired on a microscope that the metadata do not name"
