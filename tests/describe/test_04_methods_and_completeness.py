@@ -11,6 +11,7 @@ from imagesteward.catalog import Catalog, ImageAnnotation
 from imagesteward.describe import (
     dataset_methods,
     describe_study,
+    image_completeness,
     methods_text,
     project_completeness,
 )
@@ -77,6 +78,25 @@ def test_missing_facts_are_named_never_invented(demo_copy: Path) -> None:
     assert "the microscope (manufacturer and model)" in em.missing
     assert "the imaging method (acquisition mode or FBbi term)" in em.missing
     assert not any("objective" in item for item in em.missing)  # an EM may have none
+
+
+def test_an_electron_micrograph_is_not_asked_for_light(demo_copy: Path) -> None:
+    light = {
+        "acquisition.objective",
+        "channels[0].excitation_wavelength",
+        "channels[0].emission_wavelength",
+    }
+    with open_installation(demo_copy) as installation:
+        catalog = installation.catalog
+        (image,) = catalog.list_images(project="Demo: electron microscopy").items
+        described = image_completeness(image.document, image.uuid)
+        _silence_the_tem_image(catalog)
+        silent = image_completeness(catalog.get_image(image.id).document, image.uuid)
+    # Annotated as TEM, the image is not scored on objectives and wavelengths it cannot have;
+    # a file that says nothing of its method cannot be told from a light micrograph.
+    assert light.isdisjoint(m.path for m in described.missing)
+    assert light <= {m.path for m in silent.missing}
+    assert described.score(1).expected < silent.score(1).expected
 
 
 def test_study_and_identifiers_complete_the_text(demo_copy: Path, index: OntologyIndex) -> None:

@@ -161,10 +161,15 @@ class _Context:
     size_z: int = 1
     size_t: int = 1
     mode: str | None = None
+    method: str | None = None
 
     @property
     def electron(self) -> bool:
-        return self.mode == "ElectronMicroscopy"
+        # Scoring has no ontology at hand; FBbi's electron microscopy terms all say so in
+        # their labels (TEM, SEM, cryo-EM, STEM), which is what an annotated file has.
+        return self.mode == "ElectronMicroscopy" or (
+            self.method is not None and "electron microscopy" in self.method.lower()
+        )
 
 
 def _applies(owner: BaseModel, slot: str, context: _Context) -> bool:
@@ -238,8 +243,12 @@ def _summarise(
 
 def _image_entries(image: model.Image) -> Iterator[tuple[str, int, bool, type[BaseModel]]]:
     acquisition = image.acquisition
+    method = acquisition.imaging_method if acquisition else None
     context = _Context(
-        image.size_z, image.size_t, acquisition.acquisition_mode if acquisition else None
+        image.size_z,
+        image.size_t,
+        acquisition.acquisition_mode if acquisition else None,
+        method.label if method else None,
     )
     yield from _walk(image, "", context)
 
