@@ -97,6 +97,14 @@ class Settings(BaseSettings):
         default=None,
         description="Address of a Dask distributed scheduler (tcp://host:8786) to convert on.",
     )
+    publication_tier: int = Field(
+        default=2,
+        ge=1,
+        le=3,
+        description="Completeness tier (1 minimal, 2 recommended, 3 full) every field of which "
+        "a project must fill to be ready for publication (steward completeness, the API, the "
+        "project page).",
+    )
     access_control: bool = Field(
         default=True,
         description=(

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from imagesteward.cli import app
 from imagesteward.config import load_settings
 from imagesteward.server import build_app
 
@@ -98,3 +100,23 @@ def test_the_routes_are_documented(api: TestClient) -> None:
         "/api/v1/projects/{project}/methods",
     ):
         assert path in paths, path
+
+
+def test_the_publication_tier_setting_is_the_default_requirement(
+    demo_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    route = f"{API}/projects/Demo: histology/completeness"
+    monkeypatch.setenv("IMAGESTEWARD_PUBLICATION_TIER", "1")
+    with TestClient(build_app(load_settings(demo_site))) as client:
+        assert client.get(route).json()["required_tier"] == 1
+        assert client.get(route, params={"tier": 3}).json()["required_tier"] == 3  # asked for
+        page = client.get("/projects/Demo%3A%20histology").text
+        assert "fields up to tier 1 are missing" in page
+    runner = CliRunner()
+    result = runner.invoke(app, ["--home", str(demo_site), "completeness", "-p", "Demo: histology"])
+    assert result.exit_code == 0 and "up to tier 1 (what publication requires)" in result.stdout
+    monkeypatch.delenv("IMAGESTEWARD_PUBLICATION_TIER")
+    result = runner.invoke(app, ["--home", str(demo_site), "completeness", "-p", "Demo: histology"])
+    assert "up to tier 2 (what publication requires)" in result.stdout
+    with TestClient(build_app(load_settings(demo_site))) as client:
+        assert client.get(route).json()["required_tier"] == 2

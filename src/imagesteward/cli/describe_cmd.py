@@ -264,8 +264,15 @@ def completeness(
     image: Annotated[str | None, typer.Argument(help="One image (id, UUID or prefix).")] = None,
     project: Annotated[str | None, typer.Option("--project", "-p", help="A project.")] = None,
     tier: Annotated[
-        int, typer.Option("--tier", min=1, max=3, help="Tier publication requires.")
-    ] = 2,
+        int | None,
+        typer.Option(
+            "--tier",
+            min=1,
+            max=3,
+            help="Tier publication requires (default: the publication_tier setting).",
+            show_default=False,
+        ),
+    ] = None,
     images: Annotated[bool, typer.Option("--images", help="Also score each image.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -278,6 +285,7 @@ def completeness(
     if (image is None) == (project is None):
         raise typer.BadParameter("give either an IMAGE or --project")
     with open_installation(home_of(ctx)) as installation:
+        tier = tier or installation.settings.publication_tier
         if image is not None:
             record = installation.catalog.get_image(image)
             parts = [image_completeness(record.document, record.uuid)]

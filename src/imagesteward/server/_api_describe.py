@@ -202,15 +202,19 @@ def image_completeness(services: ServicesDep, image: ImageRefPath) -> Completene
 def project_completeness(
     services: ServicesDep,
     project: ProjectPath,
-    tier: Annotated[int, Query(ge=1, le=3, description="Tier publication requires.")] = 2,
+    tier: Annotated[
+        int | None,
+        Query(ge=1, le=3, description="Tier publication requires (default: publication_tier)."),
+    ] = None,
     images: Annotated[bool, Query(description="Also score each image.")] = False,
 ) -> ProjectCompletenessOut:
     """Completeness of a project's study and of each of its datasets (and images) per tier."""
     from imagesteward.describe import project_completeness as score
 
     visible = _visible_datasets(services, project)
+    required = tier or services.resources.installation.settings.publication_tier
     result = score(
-        _catalog(services), project, required_tier=tier, per_image=images, datasets=visible
+        _catalog(services), project, required_tier=required, per_image=images, datasets=visible
     )
     return ProjectCompletenessOut.model_validate(result.as_json())
 

@@ -93,7 +93,8 @@ def _project_completeness(services: Services, project: str) -> Any:
 
     visible = {record.name for record in services.datasets(project)}
     catalog = services.resources.installation.catalog
-    return project_completeness(catalog, project, required_tier=2, datasets=visible)
+    required = services.resources.installation.settings.publication_tier
+    return project_completeness(catalog, project, required_tier=required, datasets=visible)
 
 
 @pages.get("/projects/{project}")
