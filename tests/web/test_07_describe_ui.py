@@ -210,3 +210,40 @@ def test_without_rights_the_forms_are_read_only(secured: LiveServer, watched: Wa
     expect(page.locator("#save")).to_have_count(0)
     expect(page.locator("#metadata-form [data-slot='title']").first).to_be_disabled()
     expect(page.locator("#metadata-form .notice")).to_contain_text("sign in")
+
+
+def test_a_channel_fluorophore_takes_chebi_or_fpbase_terms_only(
+    secured: LiveServer, watched: WatchedPage, demo: Demo
+) -> None:
+    page = watched.page
+    _sign_in(page, secured.url)
+    image = demo.image("HeLa_H2B-mCherry")
+    page.goto(f"{secured.url}/images/{image.uuid}/describe")
+    channels = page.locator("[data-list='channels'] [data-item]")
+    first, second = (channels.nth(i).locator("[data-slot='fluorophore']") for i in (0, 1))
+    # The demo's terms are shown by label, with their identifiers.
+    expect(first).to_have_value("mCherry")
+    expect(_field(first).locator(".term-id")).to_have_text("FPbase:mcherry")
+    expect(second).to_have_attribute("data-ontology", "CHEBI|FPbase")
+
+    # A name that is no term of either vocabulary is refused before anything is sent.
+    second.fill("Glowzilla 500")
+    second.blur()
+    expect(_field(second).locator(".field-error")).to_contain_text("is not a term")
+    page.locator("#save").click()
+    expect(page.locator("#form-status")).to_contain_text("Not saved", timeout=SAVE_MS)
+
+    # Typing part of a name offers the terms of both vocabularies; picking one fixes it.
+    second.fill("")
+    second.press_sequentially("mNeon", delay=30)
+    option = page.locator("[role='option']", has_text="FPbase:mneongreen")
+    expect(option).to_be_visible(timeout=30_000)  # the first lookup loads the ontologies
+    option.click()
+    expect(second).to_have_value("mNeonGreen")
+    expect(_field(second).locator(".field-error")).to_be_hidden()
+    page.locator("#save").click()
+    expect(page.locator("#form-status")).to_have_text("Saved.", timeout=SAVE_MS)
+    stored = page.request.get(f"{secured.url}/api/v1/images/{image.uuid}/metadata").json()
+    channel = stored["channels"][1]
+    assert channel["fluorophore"] == {"term_id": "FPbase:mneongreen", "label": "mNeonGreen"}
+    watched.screenshot("image-form-fluorophore")
