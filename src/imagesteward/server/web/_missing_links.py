@@ -113,13 +113,15 @@ def dataset_missing(
         if held is not None and not getattr(study, held, None):
             entries.append(_entry(item, _href(study_form_url, held, "study")))
             continue
-        # Falls back on every image for a gap the per-image scores word differently.
-        records = missing_in.get((item.path, item.tier)) or list(images)
+        records = missing_in.get((item.path, item.tier), [])
         forms = [(r, f"{root}/images/{r.uuid}/describe") for r in records]
         entry = _entry(item, _href(forms[0][1], item.path, "image") if forms else None)
         entry["images"] = [
             {"name": r.name or r.uuid, "href": _href(form, item.path, "image")}
             for r, form in forms[:IMAGES_NAMED]
         ]
+        if not forms and images:
+            # A gap the per-image scores word differently: any image's form is the way in.
+            entry["href"] = _href(f"{root}/images/{images[0].uuid}/describe", item.path, "image")
         entries.append(entry)
     return entries
