@@ -28,6 +28,7 @@ __all__ = [
     "PlaceAccess",
     "SharedProject",
     "VisibleTotals",
+    "may_delete",
     "pages",
     "place_access",
     "visibility_views",
@@ -47,6 +48,7 @@ class PlaceAccess:
     record: AccessRecord
     can_share: bool
     can_change_visibility: bool
+    can_delete: bool = False
 
     @property
     def offers_reviewer_links(self) -> bool:
@@ -135,7 +137,16 @@ def place_access(request: Request, project: str | None, dataset: str | None) -> 
         record=access.access_of(project, dataset),
         can_share=Action.SHARE in rights,
         can_change_visibility=Action.CHANGE_VISIBILITY in rights,
+        # Removal goes through the API, which removes nothing without access control.
+        can_delete=dataset is not None and Action.DELETE in rights and access_control_on(request),
     )
+
+
+def may_delete(request: Request, project: str, dataset: str) -> bool:
+    """Whether the page offers to remove an image of this dataset (the API decides again)."""
+    if not access_control_on(request):
+        return False
+    return Action.DELETE in _access(request).permitted(principal_of(request), project, dataset)
 
 
 @pages.get("/login")

@@ -23,7 +23,12 @@ from imagesteward.server._routing import ReadRoute, ServicesDep, root_of
 from imagesteward.server._schemas import ImageQuery, SearchText
 from imagesteward.server._tile_params import rendering_etag
 from imagesteward.server.web import _describe_pages, _search_page
-from imagesteward.server.web._access_pages import place_access, visibility_views, visible_totals
+from imagesteward.server.web._access_pages import (
+    may_delete,
+    place_access,
+    visibility_views,
+    visible_totals,
+)
 from imagesteward.server.web._describe_pages import image_panel
 from imagesteward.server.web._image_page import image_page, napari_snippets
 from imagesteward.server.web._routing import PageRoute, site_of
@@ -134,6 +139,7 @@ def image(request: Request, services: ServicesDep, image: ImageRefPath) -> Respo
         "viewer_json": json.dumps(page.viewer, separators=(",", ":")) if page.viewer else "",
         "visibility": visibility_views(request).get((page.record.project, page.record.dataset)),
         "describe": image_panel(request, page.record),
+        "can_delete": may_delete(request, page.record.project, page.record.dataset),
     }
     return site_of(request).render(request, "image.html", context)
 

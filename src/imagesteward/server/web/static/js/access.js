@@ -361,6 +361,32 @@ function setUpPanel(panel) {
   }
 }
 
+// Removing a dataset or an image: confirmed in a dialog, then DELETE; the page the dialog
+// names (the dataset or project) is shown once the server has removed it.
+function setUpRemoveDialog(dialog) {
+  const message = dialog.querySelector("[data-message]");
+  for (const button of document.querySelectorAll(`[data-open-remove="${dialog.id}"]`)) {
+    button.addEventListener("click", () => {
+      show(message, "");
+      dialog.showModal();
+    });
+  }
+  dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
+  dialog.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const remove = dialog.querySelector("[data-remove]");
+    remove.disabled = true;
+    const result = await call("DELETE", dialog.dataset.removeApi);
+    if (result.ok) {
+      show(message, "Removed.", "ok");
+      location.assign(dialog.dataset.removeThen);
+    } else {
+      remove.disabled = false;
+      show(message, problemText(result, "It could not be removed."));
+    }
+  });
+}
+
 const loginForm = document.getElementById("login-form");
 if (loginForm) setUpLogin(loginForm);
 const account = document.querySelector(".account");
@@ -369,3 +395,4 @@ const review = document.querySelector("[data-review]");
 if (review) openReview(review);
 const panel = document.querySelector(".access-panel");
 if (panel) setUpPanel(panel);
+for (const dialog of document.querySelectorAll(".remove-dialog")) setUpRemoveDialog(dialog);
