@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
+from imagesteward.access import Visibility
+from imagesteward.catalog import access_catalog
 from imagesteward.ingest import IngestOptions, ingest_paths
 from imagesteward.installation import init_installation, open_installation
 
@@ -83,4 +85,8 @@ def build_stack(directory: Path) -> Stack:
         report = ingest_paths([source], installation, options)
         assert report.exit_code == 0, report.outcomes
         (record,) = installation.catalog.list_images(limit=10).items
+        # Published, as the viewer tests open it without signing in (new data are private).
+        access = access_catalog(installation.catalog)
+        for dataset in (None, "5-D"):
+            access.set_visibility("Viewer tests", dataset, visibility=Visibility.PUBLIC)
     return Stack(home, record.uuid)
