@@ -151,6 +151,10 @@ def test_the_owner_removes_an_image_and_every_path_forgets_it(site: Site) -> Non
 def test_the_owner_removes_a_dataset_and_its_name_is_free(site: Site) -> None:
     alice = site.headers["alice"]
     path = f"{API}/projects/Lab/datasets/b"
+    access = site.client.app.state.access  # type: ignore[attr-defined]
+    access.share("Lab", "b", user="eve")
+    eve = access.authenticate_token(site.headers["eve"]["Authorization"].split()[1])
+    assert [(i.project, i.dataset) for i in access.shared_with(eve)] == [("Lab", "b")]
     assert site.client.delete(path).status_code == 404
     assert site.client.delete(path, headers=site.headers["rita"]).status_code == 403
     answer = site.client.delete(path, headers=alice)
@@ -165,6 +169,8 @@ def test_the_owner_removes_a_dataset_and_its_name_is_free(site: Site) -> None:
                            headers=alice).status_code == 404  # fmt: skip
     assert not {hit for hit in _search(site, "alice", "other") if hit[1] in {"other", "b"}}
     assert site.client.delete(path, headers=alice).status_code == 404
+    assert access.shared_with(eve) == []  # shared no more, and no tombstone name shown
+    assert ("Lab", "b") not in access.visibility_views()
     (event,) = site.client.app.state.access.audit_events(action="dataset.remove")  # type: ignore[attr-defined]
     assert (event.actor, event.target) == ("alice", "dataset:Lab/b")
     # New data may be filed under the freed name.

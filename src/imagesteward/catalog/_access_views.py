@@ -141,12 +141,16 @@ def shared_with(session: Session, principal: Principal) -> list[SharedItem]:
     datasets = {
         did: (pid, name)
         for did, pid, name in session.execute(
-            select(DatasetRow.id, DatasetRow.project_id, DatasetRow.name)
+            select(DatasetRow.id, DatasetRow.project_id, DatasetRow.name).where(
+                DatasetRow.removed_at.is_(None)  # a removed dataset is shared no more
+            )
         )
     }
     items = []
     for row, via in _recipients(session, rows):
         if row.dataset_id is not None:
+            if row.dataset_id not in datasets:
+                continue
             pid, dataset = datasets[row.dataset_id]
             project, name = projects[pid], dataset
         else:
@@ -203,9 +207,9 @@ def visibility_views(
         (name, None): _view([link], now) for name, link in projects.values()
     }
     for pid, dataset, row in session.execute(
-        select(DatasetRow.project_id, DatasetRow.name, DatasetAccessRow).outerjoin(
-            DatasetAccessRow, DatasetAccessRow.dataset_id == DatasetRow.id
-        )
+        select(DatasetRow.project_id, DatasetRow.name, DatasetAccessRow)
+        .outerjoin(DatasetAccessRow, DatasetAccessRow.dataset_id == DatasetRow.id)
+        .where(DatasetRow.removed_at.is_(None))
     ):
         project, link = projects[pid]
         views[(project, dataset)] = _view([link, _link(row)], now)
