@@ -19,9 +19,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from imagesteward.access import FacilityRole, GroupLevel, Scope, Visibility
-from imagesteward.catalog import access_catalog, open_catalog, removal_catalog
+from imagesteward.catalog import ImageAnnotation, access_catalog, open_catalog, removal_catalog
 from imagesteward.cli import app as cli
 from imagesteward.config import load_settings
+from imagesteward.errors import MetadataValidationError, NotFoundError
 from imagesteward.ingest import IngestOptions, ingest_paths
 from imagesteward.installation import init_installation, open_installation, purge_removed
 from imagesteward.server import build_app
@@ -257,6 +258,9 @@ def test_an_original_shared_with_a_live_image_is_never_a_purge_candidate(tmp_pat
         removals = removal_catalog(catalog)
         removals.remove_image(first)
         assert removals.purge_candidates().originals == ()  # the second series still needs it
+        with pytest.raises((NotFoundError, MetadataValidationError)):  # not found, not editable
+            catalog.annotate_images([ImageAnnotation(first, {"name": "renamed"})])
+        catalog.annotate_images([ImageAnnotation(second, {"name": "renamed"})])
         removals.remove_image(second)
         candidates = removals.purge_candidates().originals
         assert {c.sha256 for c in candidates} == {f.sha256 for f in record.files}

@@ -193,7 +193,15 @@ def _image_id(session: Session, ref: int | str) -> int:
         except ValueError:
             canonical = None
         if canonical is not None:
-            found = session.scalars(select(ImageRow.id).where(ImageRow.uuid == canonical)).first()
+            found = session.scalars(
+                select(ImageRow.id)
+                .join(DatasetRow, DatasetRow.id == ImageRow.dataset_id)
+                .where(
+                    ImageRow.uuid == canonical,
+                    ImageRow.removed_at.is_(None),  # a removed image is not found, as anywhere
+                    DatasetRow.removed_at.is_(None),
+                )
+            ).first()
             if found is None:
                 raise NotFoundError(f"No image with UUID {canonical} in the catalog.", ref=ref)
             return found
