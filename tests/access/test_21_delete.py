@@ -103,11 +103,20 @@ def _search(site: Site, who: str, text: str) -> set[tuple[str, str]]:
     return {(hit["kind"], hit["title"]) for hit in answer.json()["hits"]}
 
 
+def _facet(site: Site, who: str, facet: str, value: str) -> int:
+    """The count of one facet value over every image the caller may see."""
+    answer = site.client.get(f"{API}/search", params={"q": "kind:image"}, headers=site.headers[who])
+    assert answer.status_code == 200, answer.text
+    counts = {item["value"]: item["count"] for item in answer.json()["facets"].get(facet, [])}
+    return int(counts.get(value, 0))
+
+
 def test_the_owner_removes_an_image_and_every_path_forgets_it(site: Site) -> None:
     alice = site.headers["alice"]
     for path in _data_paths(site, "gone"):
         assert site.client.get(path, headers=alice).status_code == 200, path
     assert ("image", "gone") in _search(site, "alice", "gone")
+    lab_images = _facet(site, "alice", "project", "Lab")
     uuid = site.images["gone"]
 
     # Who may not delete: the anonymous public and a stranger do not even see it (404); a
@@ -136,6 +145,7 @@ def test_the_owner_removes_an_image_and_every_path_forgets_it(site: Site) -> Non
     listed = site.client.get(f"{API}/images", params={"project": "Lab"}, headers=alice).json()
     assert uuid not in {i["uuid"] for i in listed["items"]}
     assert ("image", "gone") not in _search(site, "alice", "gone")
+    assert _facet(site, "alice", "project", "Lab") == lab_images - 1  # facet counts follow
     projects = site.client.get(f"{API}/projects", headers=alice).json()["items"]
     assert {p["name"]: p["image_count"] for p in projects}["Lab"] == 2
     # The other image of the dataset is untouched.
