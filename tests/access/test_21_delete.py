@@ -254,6 +254,16 @@ def test_the_command_line_removes_and_purges_only_unreferenced_bytes(
     )
     again = runner.invoke(cli, ["--home", home, "store", "purge"])
     assert "0 original(s) (0 bytes) and 0 rendition(s) deleted" in again.output
+    # A dataset from the command line: asked first (no answer: nothing removed), then --yes.
+    asked = runner.invoke(cli, ["--home", home, "delete", "dataset", "Lab", "b"], input="n\n")
+    assert asked.exit_code != 0
+    assert site.client.get(f"{API}/images/{site.images['other']}",
+                           headers=site.headers["alice"]).status_code == 200  # fmt: skip
+    result = runner.invoke(cli, ["--home", home, "delete", "dataset", "Lab", "b", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "removed dataset:Lab/b (1 image)" in result.output
+    dry = runner.invoke(cli, ["--home", home, "store", "purge", "--dry-run"])
+    assert f"sha256:{site.digests['other']}" in dry.output
 
 
 def test_an_original_shared_with_a_live_image_is_never_a_purge_candidate(tmp_path: Path) -> None:
