@@ -13,11 +13,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from imagesteward.access import (
     Action,
@@ -733,21 +731,13 @@ class AccessCatalog:
 
     @staticmethod
     def search_restriction(datasets: Iterable[int], projects: Iterable[int]) -> Restriction:
-        """The search index condition showing only ``datasets`` and ``projects``.
+        """The search index scope showing only ``datasets`` and ``projects``.
 
         Entries of a dataset or an image follow their dataset; project-level entries
         (studies) follow their project. The search applies it to hits, totals and every
         facet count alike.
         """
-        shown_datasets, shown_projects = sorted(datasets), sorted(projects)
-
-        def restrict(columns: ReadOnlyColumnCollection[str, Any]) -> ColumnElement[bool]:
-            return or_(
-                columns["dataset_id"].in_(shown_datasets),
-                and_(columns["dataset_id"].is_(None), columns["project_id"].in_(shown_projects)),
-            )
-
-        return restrict
+        return Restriction(frozenset(datasets), frozenset(projects))
 
     def readable_projects(
         self, principal: Principal, action: Action = Action.LIST, *, now: datetime | None = None

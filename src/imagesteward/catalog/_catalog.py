@@ -23,6 +23,7 @@ from imagesteward.catalog import (
     _lookup,
     _renditions,
     _search_index,
+    _search_postings,
     _search_query,
     _search_rebuild,
     _search_scores,
@@ -143,6 +144,8 @@ class Catalog:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # Posting lists this process has read, refreshed by stamp on every search.
+        self._postings = _search_postings.PostingCache()
 
     @property
     def url(self) -> str:
@@ -459,11 +462,13 @@ class Catalog:
         """Search the index: a page of hits, their total and facet counts.
 
         :mod:`imagesteward.search` builds ``query`` from its query language. ``restrict``
-        builds, from a table's columns, the condition a caller's permissions impose; it is
-        ANDed into the hits, the total and every count alike.
+        is what a caller's permissions let it see; it limits the hits, the total and every
+        count alike.
         """
         with self._database_errors(), self._engine.connect() as connection:
-            return _search_query.query_index(connection, query, restrict=restrict)
+            return _search_query.query_index(
+                connection, query, restrict=restrict, postings=self._postings
+            )
 
     def set_search_completeness(self, scores: Mapping[tuple[str, int], int | None]) -> int:
         """Record completeness tiers in the search index; the number of entries changed.

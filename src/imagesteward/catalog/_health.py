@@ -7,6 +7,7 @@ from sqlalchemy import Connection, Engine, exists, select
 
 from imagesteward.catalog._migrations import head_revision
 from imagesteward.catalog._promote import identity_key
+from imagesteward.catalog._search_postings import check as check_postings
 from imagesteward.catalog._tables import FilesetRow, InstrumentRow, OriginalFileRow
 
 __all__ = ["check_catalog"]
@@ -25,6 +26,7 @@ def check_catalog(engine: Engine) -> list[str]:
         problems += _revision(connection)
         problems += _filesets_without_files(connection)
         problems += _instrument_identities(connection)
+        problems += check_postings(connection)
     return problems
 
 

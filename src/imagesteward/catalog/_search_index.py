@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    null,
     select,
     update,
 )
@@ -40,6 +41,7 @@ from imagesteward.catalog._search_derive import (
     text_words,
     words,
 )
+from imagesteward.catalog._search_postings import Change, move
 from imagesteward.catalog._search_write import (
     ENTRIES,
     FACETS,
@@ -76,28 +78,50 @@ __all__ = [
 CHUNK = 2000
 
 
-def _studies(connection: Connection, project_ids: Collection[int]) -> dict[int, Any]:
-    """Study documents by project, with their entry ids (``None`` while not indexed)."""
+def _studies(
+    connection: Connection, project_ids: Collection[int], *, indexed: bool = True
+) -> dict[int, Any]:
+    """Study documents by project, with their entry ids (``None`` while not indexed).
+
+    ``indexed=False``: the index is not read (all ``None``), for a rebuild's workers.
+    """
     entry = ENTRIES.alias("study_entry")
-    rows = connection.execute(
-        select(
-            StudyRow.project_id,
-            StudyRow.document,
-            entry.c.id,
-            entry.c.visibility,
-            entry.c.acquired_from,
-            entry.c.acquired_to,
-            entry.c.body,
+    columns: list[Any] = [
+        entry.c.id,
+        entry.c.visibility,
+        entry.c.acquired_from,
+        entry.c.acquired_to,
+        entry.c.body,
+    ]
+    statement = select(StudyRow.project_id, StudyRow.document)
+    if indexed:
+        statement = statement.add_columns(*columns).outerjoin(
+            entry, (entry.c.kind == "study") & (entry.c.entity_id == StudyRow.id)
         )
-        .outerjoin(entry, (entry.c.kind == "study") & (entry.c.entity_id == StudyRow.id))
-        .where(StudyRow.project_id.in_(project_ids))
-    )
+    else:
+        statement = statement.add_columns(*(null() for _ in columns))
+    rows = connection.execute(statement.where(StudyRow.project_id.in_(project_ids)))
     return {int(pid): tuple(rest) for pid, *rest in rows}
 
 
-def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapping[str, Any]]:
+def _image_rows(
+    connection: Connection, image_ids: Collection[int], *, indexed: bool = True
+) -> list[Mapping[str, Any]]:
+    """What deriving these images needs; ``indexed``: with the entries they have already.
+
+    ``indexed=False`` does not read the index at all: a rebuild's workers, while the
+    rebuild's transaction rewrites it (and, on PostgreSQL, holds it locked).
+    """
     dataset_entry = ENTRIES.alias("dataset_entry")
     image_entry = ENTRIES.alias("image_entry")
+    from_index: dict[str, Any] = {
+        "dataset_entry": dataset_entry.c.id,
+        "dataset_visibility": dataset_entry.c.visibility,
+        "dataset_from": dataset_entry.c.acquired_from,
+        "dataset_to": dataset_entry.c.acquired_to,
+        "dataset_body": dataset_entry.c.body,
+        "completeness": image_entry.c.completeness,
+    }
     statement = (
         select(
             ImageRow.id,
@@ -116,25 +140,13 @@ def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapp
             InstrumentRow.manufacturer,
             InstrumentRow.model,
             InstrumentRow.instrument_name,
-            dataset_entry.c.id.label("dataset_entry"),
-            dataset_entry.c.visibility.label("dataset_visibility"),
-            dataset_entry.c.acquired_from.label("dataset_from"),
-            dataset_entry.c.acquired_to.label("dataset_to"),
-            dataset_entry.c.body.label("dataset_body"),
-            image_entry.c.completeness,
+            *((column if indexed else null()).label(name) for name, column in from_index.items()),
             ProjectAccessRow.visibility.label("project_visibility"),
             DatasetAccessRow.visibility.label("own_visibility"),
         )
         .join(DatasetRow, DatasetRow.id == ImageRow.dataset_id)
-        .outerjoin(
-            image_entry, (image_entry.c.kind == "image") & (image_entry.c.entity_id == ImageRow.id)
-        )
         .outerjoin(ProjectAccessRow, ProjectAccessRow.project_id == DatasetRow.project_id)
         .outerjoin(DatasetAccessRow, DatasetAccessRow.dataset_id == DatasetRow.id)
-        .outerjoin(
-            dataset_entry,
-            (dataset_entry.c.kind == "dataset") & (dataset_entry.c.entity_id == DatasetRow.id),
-        )
         .join(ProjectRow, ProjectRow.id == DatasetRow.project_id)
         .outerjoin(InstrumentRow, InstrumentRow.id == ImageRow.instrument_id)
         .where(
@@ -144,15 +156,25 @@ def _image_rows(connection: Connection, image_ids: Collection[int]) -> list[Mapp
         )
         .order_by(ImageRow.id)
     )
+    if indexed:
+        statement = statement.outerjoin(
+            image_entry, (image_entry.c.kind == "image") & (image_entry.c.entity_id == ImageRow.id)
+        ).outerjoin(
+            dataset_entry,
+            (dataset_entry.c.kind == "dataset") & (dataset_entry.c.entity_id == DatasetRow.id),
+        )
     return [dict(row) for row in connection.execute(statement).mappings()]
 
 
 def derive_images(
-    connection: Connection, image_ids: Collection[int]
+    connection: Connection, image_ids: Collection[int], *, indexed: bool = True
 ) -> tuple[list[Derived], dict[tuple[str, int], Derived]]:
-    """Image entries, and the dataset and study entries above them that exist already."""
-    rows = _image_rows(connection, image_ids)
-    studies = _studies(connection, {row["project_id"] for row in rows})
+    """Image entries, and the dataset and study entries above them that exist already.
+
+    ``indexed=False``: without reading the index (no existing entries, no stored scores).
+    """
+    rows = _image_rows(connection, image_ids, indexed=indexed)
+    studies = _studies(connection, {row["project_id"] for row in rows}, indexed=indexed)
     derived = []
     groups: dict[tuple[str, int], Derived] = {}
     memo: dict[tuple[int, str, Any], Any] = {}
@@ -235,8 +257,11 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
     """
     for chunk in batched(sorted(image_ids), CHUNK):
         images, groups = derive_images(connection, chunk)
-        insert_entries(connection, images)
-        fresh = _new_datasets(connection, images, groups)
+        # Posting lists move once for the whole batch: a batch costs the same statements
+        # whatever its size.
+        postings: list[Change] = []
+        insert_entries(connection, images, postings)
+        fresh = _new_datasets(connection, images, groups, postings)
         grown = [*groups.values(), *fresh]
         for item in images:
             for key in (("dataset", item.entry["dataset_id"]), ("study", item.entry["project_id"])):
@@ -244,7 +269,8 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                 if group is not None:
                     group.facets |= item.facets
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
-        added = insert_facets(connection, [*images, *grown], merge=True)
+        added = insert_facets(connection, [*images, *grown], merge=True, postings=postings)
+        move(connection, postings)
         upsert_terms(connection, [*images, *fresh])
         totals = entry_totals([*images, *fresh])
         fresh_ids = {item.entry["id"] for item in [*images, *fresh]}
@@ -312,7 +338,10 @@ def _grow_groups(
 
 
 def _new_datasets(
-    connection: Connection, images: list[Derived], groups: dict[tuple[str, int], Derived]
+    connection: Connection,
+    images: list[Derived],
+    groups: dict[tuple[str, int], Derived],
+    postings: list[Change],
 ) -> list[Derived]:
     """Entries for datasets first seen in this batch: all their images are in it."""
     missing = {item.entry["dataset_id"] for item in images} - {
@@ -330,7 +359,7 @@ def _new_datasets(
             found.setdefault(item.entry["dataset_id"], set()).update(text_words(item.entry["body"]))
     for dataset_id, vocabulary in found.items():
         add_words(derived[dataset_id], vocabulary)
-    insert_entries(connection, list(derived.values()))
+    insert_entries(connection, list(derived.values()), postings)
     return list(derived.values())
 
 

@@ -1,63 +1,45 @@
-"""Answering a search from the index: hits, their total and facet counts from ONE filter.
+"""Answering a search from the index: hits, their total and facet counts from ONE hit set.
 
 A query arrives as plain dataclasses (:class:`IndexQuery`), already parsed and expanded by
-:mod:`imagesteward.search`; this module translates it for the backend. Every predicate -
-text, facet values, dates, kinds, completeness, visibility and the caller's ``restrict``
-(the permission predicate) - goes into one ``hits`` subquery over ``search_entries``. The
-page, the total and every facet count are read from that same subquery, so a count can never
-include an entry the caller would not be shown.
-
-Full text: FTS5 ``MATCH`` on SQLite, ``tsvector @@ tsquery`` over the GIN-indexed expression
-on PostgreSQL. Words are passed as quoted strings (FTS5) or through ``plainto_tsquery``
-(PostgreSQL), never spliced into query syntax, so user input cannot change the query's shape.
+:mod:`imagesteward.search`. Every condition - text, facet values, dates, kinds,
+completeness, visibility and the caller's :class:`Restriction` (the permission scope) -
+becomes a set of entry ids, and the hits are their intersection: a compressed bitmap.
+Facet values, kinds, visibility, completeness and scope come from the posting lists
+(:mod:`._search_postings`); full text and dates from SQL (:mod:`._search_match`). The page,
+the total and every facet count are read from that same hit set, so a count can never
+include an entry the caller would not be shown, and every count is exact.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Table,
-    and_,
-    bindparam,
-    cast,
-    exists,
-    false,
-    func,
-    literal_column,
-    or_,
-    select,
-    text,
-    true,
-    union,
-)
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
-from imagesteward.catalog._search_tables import (
-    PAIR_SEPARATOR,
-    TEXT_CONFIGURATION,
-    VALUE_SEPARATOR,
-    SearchEntryRow,
-    SearchFacetRow,
-    SearchTermRow,
-    SearchTotalRow,
+from imagesteward.catalog._search_match import named_values, overlap_ids, start_ids, text_ids
+from imagesteward.catalog._search_postings import (
+    COMPLETENESS,
+    DATASET,
+    EVERY,
+    KIND,
+    PROJECT,
+    VISIBILITY,
+    PostingCache,
 )
+from imagesteward.catalog._search_tables import FACETS, SearchEntryRow, SearchTermRow
 from imagesteward.catalog._tables import ProjectRow
 from imagesteward.errors import SearchCursorError
 
+if TYPE_CHECKING:
+    from pyroaring import BitMap
+
 __all__ = [
-    "FACET_SAMPLE",
     "FacetCount",
     "FacetFilter",
     "IndexHit",
@@ -69,18 +51,27 @@ __all__ = [
 ]
 
 _ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
-_FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
 _TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
-_TOTALS: Table = SearchTotalRow.__table__  # type: ignore[assignment]
-_WORD = re.compile(r"\w+")
 
-#: Facet counts of a search with more hits are taken from its most recent this many hits.
-FACET_SAMPLE = 10_000
+# Facets shown with counts, and the posting lists they are counted from.
+_COUNTED = {**{facet: facet for facet in FACETS}, KIND: "kind", VISIBILITY: "visibility"}
+_COUNTED[COMPLETENESS] = "completeness"
+# PostgreSQL's working memory for one search (see query_index).
+_WORK_MEM = "64MB"
 # Facets whose values are their own labels.
 _UNLABELLED = {"kind", "visibility", "completeness"}
 
-#: Builds the caller's condition from a table's columns (see :func:`query_index`).
-type Restriction = Callable[[ReadOnlyColumnCollection[str, Any]], ColumnElement[bool]]
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    """What a caller may see: the entries of some datasets and projects.
+
+    Images and datasets follow their dataset; project-level entries (studies) their project.
+    Applied to the hits, the total and every facet count alike.
+    """
+
+    datasets: frozenset[int] = frozenset()
+    projects: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,154 +154,6 @@ class IndexPage:
     total: int
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
     next_cursor: str | None = None
-    #: How many hits the facet counts were taken from: all of them, or the most recent
-    #: :data:`FACET_SAMPLE` when there are more (then the counts are of those).
-    facets_counted: int = 0
-
-
-def _fts5_string(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _sqlite_match(match: TextMatch) -> str:
-    words = [w for w in match.words if w]
-    if match.phrase:
-        expression = _fts5_string(" ".join(words))
-        return expression + (" *" if match.prefix else "")
-    parts = [_fts5_string(w) for w in words]
-    if match.prefix and parts:
-        parts[-1] += " *"
-    return " AND ".join(parts)
-
-
-def _text_ids(connection: Connection, match: TextMatch) -> Select[Any]:
-    """The ids of the entries whose text matches (FTS5 on SQLite, the GIN index otherwise)."""
-    if connection.dialect.name == "sqlite":
-        return (
-            select(literal_column("rowid").label("id"))
-            .select_from(text("search_text"))
-            .where(
-                # unique=True: several MATCH clauses in one statement keep their own values.
-                text("search_text MATCH :q").bindparams(
-                    bindparam("q", _sqlite_match(match), unique=True)
-                )
-            )
-        )
-    inner = _ENTRIES.alias("text_match")
-    return select(inner.c.id).where(_pg_document(inner).bool_op("@@")(_pg_query(match)))
-
-
-def _carrier_ids(connection: Connection, facet: FacetFilter) -> Select[Any]:
-    """The ids of the entries carrying a value ``facet`` accepts (ignoring ``negate``).
-
-    Labels are resolved to values first, in the small ``search_terms`` table, so that the
-    condition on the large ``search_facets`` is a plain index lookup of known values.
-    """
-    values = set(facet.values)
-    label = func.lower(_TERMS.c.label)
-    named = [label == text.lower() for text in facet.labels]
-    named += [label.contains(text.lower(), autoescape=True) for text in facet.contains]
-    if named:
-        values.update(
-            connection.execute(
-                select(_TERMS.c.value).where(_TERMS.c.facet == facet.facet, or_(*named))
-            ).scalars()
-        )
-    return select(_FACETS.c.entry_id.label("id")).where(
-        _FACETS.c.facet == facet.facet, _FACETS.c.value.in_(sorted(values))
-    )
-
-
-def _member(
-    connection: Connection, ids: list[Select[Any]], *, negate: bool = False
-) -> ColumnElement[bool]:
-    """Entries among ``ids`` (or not among them), as ONE membership test.
-
-    One ``IN`` over a ``UNION`` rather than an ``OR`` of ``IN``s: PostgreSQL turns it into a
-    (hash) semi-join, where an ``OR`` of large subqueries may be re-run for every row. The
-    negation is ``NOT EXISTS`` there (an anti-join); SQLite builds ``NOT IN``'s list once.
-    """
-    source = ids[0] if len(ids) == 1 else union(*ids)
-    if not negate:
-        return _ENTRIES.c.id.in_(source)
-    if connection.dialect.name == "sqlite":
-        return _ENTRIES.c.id.not_in(source)
-    found = source.subquery("excluded")
-    return ~exists(select(found.c.id).where(found.c.id == _ENTRIES.c.id))
-
-
-def _text_condition(
-    connection: Connection, match: TextMatch, *, negate: bool = False
-) -> ColumnElement[bool]:
-    ids = [_text_ids(connection, match)]
-    ids += [_carrier_ids(connection, alternative) for alternative in match.alternatives]
-    return _member(connection, ids, negate=negate)
-
-
-def _pg_document(entries: Any) -> ColumnElement[Any]:
-    # The stored tsvector column with the GIN index (revision 0009_search_scale): a recheck
-    # reads it instead of parsing title and body again.
-    return literal_column(f"{entries.name}.text_vector", TSVECTOR)
-
-
-def _pg_query(match: TextMatch) -> ColumnElement[Any]:
-    configuration = cast(TEXT_CONFIGURATION, REGCONFIG)
-    joined = " ".join(match.words)
-    if match.prefix and match.words:
-        # to_tsquery syntax only for the prefix word, reduced to word characters.
-        *rest, last = match.words
-        tokens = _WORD.findall(last)
-        stem = func.to_tsquery(configuration, ("&".join(tokens) + ":*") if tokens else "")
-        if not rest:
-            return stem
-        head = " ".join(rest)
-        base = func.phraseto_tsquery if match.phrase else func.plainto_tsquery
-        combine = "<->" if match.phrase else "&&"
-        return base(configuration, head).op(combine)(stem)
-    build = func.phraseto_tsquery if match.phrase else func.plainto_tsquery
-    return cast(build(configuration, joined), TSQUERY)
-
-
-def _conditions(
-    connection: Connection, query: IndexQuery, restrict: Restriction | None
-) -> list[ColumnElement[bool]]:
-    entries = _ENTRIES.c
-    conditions: list[ColumnElement[bool]] = [true() if restrict is None else restrict(_ENTRIES.c)]
-    conditions += [_text_condition(connection, match) for match in query.text]
-    conditions += [_text_condition(connection, match, negate=True) for match in query.excluded_text]
-    for facet in query.facets:
-        conditions.append(
-            _member(connection, [_carrier_ids(connection, facet)], negate=facet.negate)
-        )
-    if query.kinds:
-        conditions.append(entries.kind.in_(query.kinds))
-    if query.visibility:
-        conditions.append(entries.visibility.in_(query.visibility))
-    if query.min_completeness is not None:
-        conditions.append(entries.completeness >= query.min_completeness)
-    if query.acquired_after is not None or query.acquired_before is not None:
-        conditions.append(_dates(query.acquired_after, query.acquired_before))
-    return conditions
-
-
-def _dates(after: datetime | None, before: datetime | None) -> ColumnElement[bool]:
-    """Entries whose acquisition span overlaps ``after``..``before``.
-
-    Spelled so that an index range answers each part: images (one instant) start in the
-    range; a dataset or study may also have started before it and still run into it.
-    """
-    entries = _ENTRIES.c
-    starts = [entries.acquired_from >= after] if after is not None else []
-    if before is not None:
-        starts.append(entries.acquired_from < before)
-    if after is None:
-        return and_(*starts)
-    running = and_(
-        entries.kind.in_(("dataset", "study")),
-        entries.acquired_to >= after,
-        entries.acquired_from < after,
-    )
-    return or_(and_(*starts), running)
 
 
 def _encode_cursor(last_id: int, fingerprint: str) -> str:
@@ -347,50 +190,156 @@ def fingerprint(query: IndexQuery, restrict: Restriction | None) -> str:
         query.acquired_before,
         query.min_completeness,
         query.visibility,
-        None if restrict is None else str(restrict(_ENTRIES.c)),
+        restrict,
     )
     return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
 
 
 def query_index(
-    connection: Connection, query: IndexQuery, *, restrict: Restriction | None = None
+    connection: Connection,
+    query: IndexQuery,
+    *,
+    postings: PostingCache,
+    restrict: Restriction | None = None,
 ) -> IndexPage:
-    """Run ``query``: newest entries first, ``limit`` per page, facet counts of the hits.
+    """Run ``query``: newest entries first, ``limit`` per page, exact facet counts of the hits.
 
-    ``restrict`` builds a condition from a table's columns (``project_id``, ``kind``,
-    ``visibility``; also ``dataset_id`` and the rest of ``search_entries``): the entries a
-    caller may see. It is ANDed into the hits, the total and every count. A search with no
-    condition but kinds, visibility and ``restrict`` takes its total and counts from
-    ``search_totals`` (when ``restrict`` names only columns that table has).
+    ``restrict``: the entries a caller may see (``None``: everything). ``postings`` holds the
+    posting lists already read by this process.
     """
-    conditions = _conditions(connection, query, restrict)
+    if connection.dialect.name == "postgresql":
+        # Text matches of a few hundred thousand entries keep an exact bitmap of heap pages
+        # (PostgreSQL's default 4 MB goes lossy there: every row of a page is checked again).
+        connection.exec_driver_sql(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+    wanted_values: list[tuple[str, str]] = []
+    if restrict is not None:
+        wanted_values += [(DATASET, str(d)) for d in restrict.datasets]
+        wanted_values += [(PROJECT, str(p)) for p in restrict.projects]
+    lists = postings.read(connection, [EVERY, *_COUNTED], wanted_values)
+    hits = _hits(connection, query, restrict, _Lists(lists))
     key = fingerprint(query, restrict)
-    totals = _totals(connection, query, restrict)
-    if totals is not None or not query.with_facets or query.cursor:
-        rows = _page(connection, conditions, query, key)
-        if totals is None:
-            total = _count(connection, conditions)
-            facets: dict[str, Counter[str]] = {}
-            counted = 0
-            if query.with_facets:
-                counted, facets = _facet_counts(connection, conditions, total)
-        else:
-            total, facets = totals
-            counted = total
-            if not query.with_facets:
-                facets, counted = {}, 0
-    else:
-        # The first page of a search with conditions: ONE read of its most recent hits gives
-        # the page, the facet counts and - when there are fewer than FACET_SAMPLE - the total.
-        sample = _sample(connection, conditions)
-        total = len(sample) if len(sample) < FACET_SAMPLE else _count(connection, conditions)
-        counted, facets = len(sample), _count_values(sample)
-        rows = _rows(connection, [row[0] for row in sample[: query.limit + 1]])
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    hits = tuple(IndexHit(*row[1:]) for row in rows)
+    below = len(hits)
+    if query.cursor:
+        below = hits.rank(_decode_cursor(query.cursor, key) - 1)
+    ids = [hits[i] for i in range(below - 1, max(below - 2 - query.limit, -1), -1)]
+    more = len(ids) > query.limit
+    rows = _rows(connection, ids[: query.limit])
+    hits_found = tuple(IndexHit(*row[1:]) for row in rows)
     next_cursor = _encode_cursor(rows[-1][0], key) if more and rows else None
-    return IndexPage(hits, total, _labelled(connection, facets, query), next_cursor, counted)
+    facets: dict[str, dict[str, int]] = {}
+    if query.with_facets and hits:
+        facets = _counts(hits, lists)
+    return IndexPage(hits_found, len(hits), _labelled(connection, facets, query), next_cursor)
+
+
+class _Lists:
+    """The posting lists read for one search; a missing value has no entries."""
+
+    def __init__(self, lists: dict[tuple[str, str], BitMap]) -> None:
+        self._lists = lists
+
+    def one(self, facet: str, value: str) -> BitMap:
+        from pyroaring import BitMap
+
+        return self._lists.get((facet, value)) or BitMap()
+
+    def union(self, facet: str, values: Iterable[str]) -> BitMap:
+        from pyroaring import BitMap
+
+        found = [self._lists[facet, v] for v in set(values) if (facet, v) in self._lists]
+        return BitMap.union(*found) if found else BitMap()
+
+    def values(self, facet: str) -> list[str]:
+        return [value for name, value in self._lists if name == facet]
+
+
+def _hits(
+    connection: Connection, query: IndexQuery, restrict: Restriction | None, lists: _Lists
+) -> BitMap:
+    """The entries meeting every condition of ``query`` within ``restrict``."""
+    hits = lists.one(EVERY, "").copy()
+    if restrict is not None:
+        scope = lists.union(DATASET, map(str, restrict.datasets))
+        scope |= lists.union(PROJECT, map(str, restrict.projects)) & lists.one(KIND, "study")
+        hits &= scope
+    if query.kinds:
+        hits &= lists.union(KIND, query.kinds)
+    if query.visibility:
+        hits &= lists.union(VISIBILITY, query.visibility)
+    if query.min_completeness is not None:
+        scores = [v for v in lists.values(COMPLETENESS) if int(v) >= query.min_completeness]
+        hits &= lists.union(COMPLETENESS, scores)
+    for facet in query.facets:
+        if facet.negate:
+            hits -= _carriers(connection, facet, lists)
+        else:
+            hits &= _carriers(connection, facet, lists)
+    if hits and (query.acquired_after is not None or query.acquired_before is not None):
+        hits &= _dates(connection, query.acquired_after, query.acquired_before, lists)
+    # Text last: the most expensive condition is skipped once nothing is left.
+    for match in query.text:
+        if hits:
+            hits &= _text(connection, match, lists, hits)
+    for match in query.excluded_text:
+        if hits:
+            hits -= _text(connection, match, lists, hits)
+    return hits
+
+
+def _dates(
+    connection: Connection, after: datetime | None, before: datetime | None, lists: _Lists
+) -> BitMap:
+    """Entries whose acquisition overlaps ``after``..``before``.
+
+    An image's ``year`` facet is the year it was acquired, so the whole years in the range
+    come from those posting lists; only the parts of the range outside whole years are asked
+    of the date index, and datasets and studies (spans) always are.
+    """
+    whole = sorted(
+        year
+        for year in map(int, lists.values("year"))
+        if (after is None or after <= datetime(year, 1, 1))
+        and (before is None or datetime(year + 1, 1, 1) <= before)
+    )
+    found = overlap_ids(connection, after, before)
+    if not whole:
+        return found | start_ids(connection, after, before)
+    found |= lists.union("year", map(str, whole)) & lists.one(KIND, "image")
+    first, last = datetime(whole[0], 1, 1), datetime(whole[-1] + 1, 1, 1)
+    if after is None or after < first:
+        found |= start_ids(connection, after, first)
+    if before is None or last < before:
+        found |= start_ids(connection, last, before)
+    return found
+
+
+def _carriers(connection: Connection, facet: FacetFilter, lists: _Lists) -> BitMap:
+    """The entries carrying a value ``facet`` accepts (ignoring ``negate``)."""
+    values = set(facet.values)
+    values |= named_values(connection, facet.facet, facet.labels, facet.contains)
+    return lists.union(facet.facet, values)
+
+
+def _text(connection: Connection, match: TextMatch, lists: _Lists, within: BitMap) -> BitMap:
+    found = text_ids(
+        connection, match.words, phrase=match.phrase, prefix=match.prefix, within=within
+    )
+    for alternative in match.alternatives:
+        found |= _carriers(connection, alternative, lists)
+    return found
+
+
+def _counts(hits: BitMap, lists: dict[tuple[str, str], BitMap]) -> dict[str, dict[str, int]]:
+    """How many hits carry each value of each counted facet (values carried by none left out)."""
+    facets: dict[str, dict[str, int]] = {}
+    for (facet, value), carriers in lists.items():
+        shown = _COUNTED.get(facet)
+        if shown is None:
+            continue
+        count = hits.intersection_cardinality(carriers)
+        if count:
+            facets.setdefault(shown, {})[value] = count
+    return facets
 
 
 def _display() -> Select[Any]:
@@ -409,131 +358,16 @@ def _display() -> Select[Any]:
     ).join(ProjectRow, ProjectRow.id == _ENTRIES.c.project_id)
 
 
-def _page(
-    connection: Connection, conditions: list[ColumnElement[bool]], query: IndexQuery, key: str
-) -> list[Any]:
-    """``limit + 1`` hits after the cursor, newest first (keyset: ``id <`` the last one)."""
-    page_conditions = list(conditions)
-    if query.cursor:
-        page_conditions.append(_ENTRIES.c.id < _decode_cursor(query.cursor, key))
-    return list(
-        connection.execute(
-            _display()
-            .where(and_(*page_conditions))
-            .order_by(_ENTRIES.c.id.desc())
-            .limit(query.limit + 1)
-        ).all()
-    )
-
-
 def _rows(connection: Connection, ids: list[int]) -> list[Any]:
     if not ids:
         return []
     found = {row[0]: row for row in connection.execute(_display().where(_ENTRIES.c.id.in_(ids)))}
-    return [found[i] for i in ids]
-
-
-def _count(connection: Connection, conditions: Sequence[ColumnElement[bool]]) -> int:
-    return int(
-        connection.execute(
-            select(func.count()).select_from(_ENTRIES).where(and_(*conditions))
-        ).scalar_one()
-    )
-
-
-def _sample(connection: Connection, conditions: Sequence[ColumnElement[bool]]) -> list[Any]:
-    """The most recent :data:`FACET_SAMPLE` hits with what their counts need."""
-    return list(
-        connection.execute(
-            select(
-                _ENTRIES.c.id,
-                _ENTRIES.c.kind,
-                _ENTRIES.c.visibility,
-                _ENTRIES.c.completeness,
-                _ENTRIES.c.facet_values,
-            )
-            .where(and_(*conditions))
-            .order_by(_ENTRIES.c.id.desc())
-            .limit(FACET_SAMPLE)
-        ).all()
-    )
-
-
-def _count_values(sample: Sequence[Any]) -> dict[str, Counter[str]]:
-    """Facet counts of hits read by :func:`_sample`, from their ``facet_values``."""
-    kinds: Counter[str] = Counter()
-    visibility: Counter[str] = Counter()
-    completeness: Counter[str] = Counter()
-    pairs: Counter[str] = Counter()
-    for _, kind, shown, score, values in sample:
-        kinds[kind] += 1
-        visibility[shown] += 1
-        if score is not None:
-            completeness[str(score)] += 1
-        if values:
-            pairs.update(values.split(PAIR_SEPARATOR))
-    facets: dict[str, Counter[str]] = {
-        "kind": kinds,
-        "visibility": visibility,
-        "completeness": completeness,
-    }
-    for pair, count in pairs.items():
-        facet, value = pair.split(VALUE_SEPARATOR, 1)
-        facets.setdefault(facet, Counter())[value] = count
-    return facets
-
-
-def _totals(
-    connection: Connection, query: IndexQuery, restrict: Restriction | None
-) -> tuple[int, dict[str, Counter[str]]] | None:
-    """Total and counts from ``search_totals``, when the query allows it."""
-    if query.text or query.excluded_text or query.facets or query.min_completeness is not None:
-        return None
-    if query.acquired_after is not None or query.acquired_before is not None:
-        return None
-    totals = _TOTALS.c
-    conditions: list[ColumnElement[bool]] = []
-    if restrict is not None:
-        try:
-            conditions.append(restrict(totals))
-        except (
-            KeyError,
-            AttributeError,
-        ):  # a column only entries have: count the entries themselves
-            return None
-    if query.kinds:
-        conditions.append(totals.kind.in_(query.kinds))
-    if query.visibility:
-        conditions.append(totals.visibility.in_(query.visibility))
-    rows = connection.execute(
-        select(
-            totals.kind, totals.visibility, totals.facet, totals.value, func.sum(totals["count"])
-        )
-        .where(and_(true(), *conditions))
-        .group_by(totals.kind, totals.visibility, totals.facet, totals.value)
-    )
-    facets: dict[str, Counter[str]] = {"kind": Counter(), "visibility": Counter()}
-    total = 0
-    for kind, visibility, facet, value, count in rows:
-        if facet == "*":
-            total += count
-            facets["kind"][kind] += count
-            facets["visibility"][visibility] += count
-        else:
-            facets.setdefault(facet, Counter())[value] += count
-    return total, facets
-
-
-def _facet_counts(
-    connection: Connection, conditions: Sequence[ColumnElement[bool]], total: int
-) -> tuple[int, dict[str, Counter[str]]]:
-    """Counts over the hits, or over the most recent :data:`FACET_SAMPLE` of them."""
-    sample = _sample(connection, conditions)
-    return min(total, len(sample)), _count_values(sample)
+    # An entry removed since its id was read (another transaction) is simply not shown.
+    return [found[i] for i in ids if i in found]
 
 
 def _labelled(
-    connection: Connection, facets: dict[str, Counter[str]], query: IndexQuery
+    connection: Connection, facets: dict[str, dict[str, int]], query: IndexQuery
 ) -> dict[str, tuple[FacetCount, ...]]:
     """The most frequent values of each facet, with their labels."""
     chosen = {
@@ -552,8 +386,11 @@ def _labelled(
 def _labels(connection: Connection, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     if not wanted:
         return {}
-    pairs = [and_(_TERMS.c.facet == f, _TERMS.c.value == v) for f, v in wanted]
+    # Two plain INs (a superset, filtered here) rather than one OR of hundreds of pairs.
     rows = connection.execute(
-        select(_TERMS.c.facet, _TERMS.c.value, _TERMS.c.label).where(or_(false(), *pairs))
+        select(_TERMS.c.facet, _TERMS.c.value, _TERMS.c.label).where(
+            _TERMS.c.facet.in_({f for f, _ in wanted}), _TERMS.c.value.in_({v for _, v in wanted})
+        )
     )
-    return {(f, v): label for f, v, label in rows}
+    chosen = set(wanted)
+    return {(f, v): label for f, v, label in rows if (f, v) in chosen}

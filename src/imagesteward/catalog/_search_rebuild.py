@@ -12,6 +12,7 @@ carried are kept.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from itertools import batched
@@ -30,13 +31,16 @@ from imagesteward.catalog._search_index import (
     add_totals,
     add_words,
     dataset_entries,
-    derive_images,
     entry_totals,
     study_entries,
     upsert_terms,
 )
+from imagesteward.catalog._search_pool import derive_chunks, pool_size
+from imagesteward.catalog._search_postings import entry_pairs, replace_all
 from imagesteward.catalog._search_tables import (
+    POSTGRESQL_TEXT_FILL,
     POSTGRESQL_TEXT_INDEX,
+    POSTGRESQL_TEXT_TRIGGERS,
     SQLITE_TEXT_TRIGGERS,
 )
 from imagesteward.catalog._sqltypes import utcnow
@@ -66,18 +70,10 @@ def rebuild(connection: Connection) -> int:
     datasets: dict[int, Derived] = {}
     projects: dict[int, Derived] = {}
     vocabularies: dict[int, set[str]] = {}
-    last, count = 0, 0
-    while True:
-        ids = (
-            connection.execute(
-                select(ImageRow.id).where(ImageRow.id > last).order_by(ImageRow.id).limit(CHUNK)
-            )
-            .scalars()
-            .all()
-        )
-        if not ids:
-            break
-        images, _ = derive_images(connection, ids)
+    count = 0
+    every = connection.execute(select(ImageRow.id).order_by(ImageRow.id)).scalars().all()
+    chunks = list(batched(every, CHUNK))
+    for ids, images in derive_chunks(connection, chunks, pool_size(connection, len(chunks))):
         for item in images:
             entry = item.entry
             entry["completeness"] = scores.get(("image", entry["entity_id"]))
@@ -93,7 +89,7 @@ def rebuild(connection: Connection) -> int:
                 vocabulary = vocabularies[entry["dataset_id"]] = set()
             vocabulary.update(entry["body"].lower().split())
         writer.write(images)
-        last, count = ids[-1], count + len(ids)
+        count += len(ids)
     all_datasets = connection.execute(select(DatasetRow.id)).scalars().all()
     all_projects = connection.execute(select(ProjectRow.id)).scalars().all()
     dataset_rows = [
@@ -120,8 +116,8 @@ def rebuild(connection: Connection) -> int:
     _build_derived_indexes(connection)
     # Fresh statistics: the planner's choices between the text index, the facet postings
     # and the date index depend on them, and a bulk load leaves them stale.
-    for table in (ENTRIES, FACETS):
-        connection.exec_driver_sql(f"ANALYZE {table.name}")
+    for name in (ENTRIES.name, FACETS.name, *(["search_text"] if postgresql else [])):
+        connection.exec_driver_sql(f"ANALYZE {name}")
     if postgresql:
         connection.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('search_entries', 'id'), "
@@ -143,21 +139,25 @@ def _scores(connection: Connection) -> dict[tuple[str, int], int]:
 def _drop_derived_indexes(connection: Connection) -> None:
     """Drop what is cheaper to build once than to keep up to date during the load."""
     connection.exec_driver_sql(f"DROP INDEX IF EXISTS {_FACET_INDEX}")
+    # The text index is filled once at the end (FTS5's 'rebuild', one INSERT ... SELECT on
+    # PostgreSQL); no per-row trigger meanwhile.
+    for name in ("insert", "delete", "update"):
+        on = " ON search_entries" if connection.dialect.name == "postgresql" else ""
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_entries_text_{name}{on}")
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_entries_text_vector")
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_text_vector")
+        connection.exec_driver_sql("TRUNCATE search_text")
         return
     # A large page cache for this connection while it loads: SQLite's default 2 MB spills a
     # big transaction to the WAL again and again. Set back in _build_derived_indexes.
     connection.exec_driver_sql(f"PRAGMA cache_size = {_LOAD_CACHE}")
-    # FTS5's 'rebuild' at the end reads every entry once; no per-row trigger meanwhile.
-    for name in ("insert", "delete", "update"):
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_entries_text_{name}")
 
 
 def _build_derived_indexes(connection: Connection) -> None:
     connection.exec_driver_sql(_FACET_INDEX_SQL)
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(POSTGRESQL_TEXT_INDEX)
+        for statement in (POSTGRESQL_TEXT_FILL, POSTGRESQL_TEXT_INDEX, *POSTGRESQL_TEXT_TRIGGERS):
+            connection.exec_driver_sql(statement)
         return
     connection.exec_driver_sql("INSERT INTO search_text(search_text) VALUES ('rebuild')")
     for statement in SQLITE_TEXT_TRIGGERS:
@@ -180,6 +180,7 @@ class _BulkWriter:
         self._labels: dict[tuple[str, str], str] = {}
         self._totals: Counter[Any] = Counter()
         self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
+        self._postings: dict[tuple[str, str], array[int]] = {}
 
     def write(self, derived: list[Derived]) -> None:
         if not derived:
@@ -193,6 +194,11 @@ class _BulkWriter:
             self._next += 1
             entries.append({**entry, "facet_values": encode_facets(item.facets), "indexed_at": now})
             facets += [(facet, value, entry_id) for facet, value in item.facets]
+            for pair in (*item.facets, *entry_pairs(entry)):
+                posting = self._postings.get(pair)
+                if posting is None:
+                    posting = self._postings[pair] = array("I")
+                posting.append(entry_id)
             self._labels.update(item.labels)
         columns = list(entries[0])
         self._rows(ENTRIES, columns, [tuple(e[c] for c in columns) for e in entries])
@@ -206,6 +212,7 @@ class _BulkWriter:
         for item in labels:
             upsert_terms(self._connection, [item])
         add_totals(self._connection, self._totals)
+        replace_all(self._connection, self._postings)
 
     def _rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         if self._copy:

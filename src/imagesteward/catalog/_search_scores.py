@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, event, func, inspect,
 from imagesteward.catalog._access_tables import DatasetAccessRow, ProjectAccessRow
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._search_derive import least_visible
+from imagesteward.catalog._search_postings import COMPLETENESS, VISIBILITY, Change, move
 from imagesteward.catalog._search_tables import PAIR_SEPARATOR, VALUE_SEPARATOR, SearchEntryRow
 from imagesteward.catalog._search_write import TOTALS, add_totals
 from imagesteward.catalog._tables import DatasetRow
@@ -101,6 +102,7 @@ def _apply(connection: Connection, kind: str, key: Any, wanted: Mapping[int, int
     entries = _ENTRIES.c
     delta: Counter[_Key] = Counter()
     changes: list[dict[str, Any]] = []
+    moved: list[Change] = []
     for chunk in batched(sorted(wanted), IN_BATCH):
         rows = connection.execute(
             select(
@@ -114,8 +116,10 @@ def _apply(connection: Connection, kind: str, key: Any, wanted: Mapping[int, int
             group = (project, kind, visibility)
             if old is not None:
                 delta[(*group, "completeness", str(old))] -= 1
+                moved.append((COMPLETENESS, str(old), entry_id, -1))
             if new is not None:
                 delta[(*group, "completeness", str(new))] += 1
+                moved.append((COMPLETENESS, str(new), entry_id, 1))
             changes.append({"entry": entry_id, "score": new})
     if changes:
         connection.execute(
@@ -125,6 +129,7 @@ def _apply(connection: Connection, kind: str, key: Any, wanted: Mapping[int, int
             changes,
         )
         _move_totals(connection, delta)
+        move(connection, moved)
     return len(changes)
 
 
@@ -156,6 +161,7 @@ def refresh_visibility(connection: Connection, project_ids: Collection[int]) -> 
         {(project, None): least_visible(projects.get(project)) for project in project_ids}
     )
     delta: Counter[_Key] = Counter()
+    moved: list[Change] = []
     changed = 0
     for (project, dataset), state in wanted.items():
         where = and_(
@@ -165,12 +171,17 @@ def refresh_visibility(connection: Connection, project_ids: Collection[int]) -> 
         )
         rows = connection.execute(
             select(
-                entries.kind, entries.visibility, entries.completeness, entries.facet_values
+                entries.id,
+                entries.kind,
+                entries.visibility,
+                entries.completeness,
+                entries.facet_values,
             ).where(where)
         ).all()
         if not rows:
             continue
-        for kind, old, score, values in rows:
+        for entry_id, kind, old, score, values in rows:
+            moved += [(VISIBILITY, old, entry_id, -1), (VISIBILITY, state, entry_id, 1)]
             for key in _entry_keys(project, kind, old, score, values):
                 delta[key] -= 1
             for key in _entry_keys(project, kind, state, score, values):
@@ -179,6 +190,7 @@ def refresh_visibility(connection: Connection, project_ids: Collection[int]) -> 
         changed += len(rows)
     if delta:
         _move_totals(connection, delta)
+    move(connection, moved)
     return changed
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -35,12 +37,15 @@ __all__ = [
     "ENTRY_KINDS",
     "FACETS",
     "PAIR_SEPARATOR",
+    "POSTGRESQL_TEXT_FILL",
     "POSTGRESQL_TEXT_INDEX",
+    "POSTGRESQL_TEXT_TRIGGERS",
     "SQLITE_TEXT_TRIGGERS",
     "TEXT_CONFIGURATION",
     "VALUE_SEPARATOR",
     "SearchEntryRow",
     "SearchFacetRow",
+    "SearchPostingRow",
     "SearchTermRow",
     "SearchTotalRow",
 ]
@@ -55,11 +60,25 @@ FACETS = ("year", "project", "organism", "method", "instrument", "objective", "f
 #: PostgreSQL's text search configuration: English stemming, like FTS5's porter tokenizer.
 TEXT_CONFIGURATION = "english"
 
-#: The GIN index of PostgreSQL's full-text search over the stored ``text_vector`` column (as
-#: revision 0008_search_scale creates it); a rebuild drops it and creates it again after
-#: loading, which is many times faster than keeping it up to date row by row.
-POSTGRESQL_TEXT_INDEX = (
-    "CREATE INDEX ix_search_entries_text_vector ON search_entries USING gin (text_vector)"
+#: PostgreSQL's full-text index: a narrow table of one ``tsvector`` per entry with a GIN index,
+#: kept in step with ``search_entries`` by triggers (revision 0011_search_postings), like
+#: SQLite's FTS5 table. Apart from the entries, so that changing an entry's visibility or
+#: completeness does not compute its vector again, and a text search visits small rows.
+_PG_VECTOR = "to_tsvector('english'::regconfig, {0}.title || ' ' || {0}.body)"
+POSTGRESQL_TEXT_FILL = (
+    "INSERT INTO search_text (id, text_vector) "  # noqa: S608 - constants only
+    f"SELECT id, {_PG_VECTOR.format('search_entries')} FROM search_entries"
+)
+POSTGRESQL_TEXT_INDEX = "CREATE INDEX ix_search_text_vector ON search_text USING gin (text_vector)"
+# The triggers call search_entries_text(), created by revision 0011_search_postings.
+POSTGRESQL_TEXT_TRIGGERS = tuple(
+    f"CREATE TRIGGER search_entries_text_{name} AFTER {event} ON search_entries "
+    "FOR EACH ROW EXECUTE FUNCTION search_entries_text()"
+    for name, event in (
+        ("insert", "INSERT"),
+        ("update", "UPDATE OF title, body"),
+        ("delete", "DELETE"),
+    )
 )
 
 #: The triggers that keep SQLite's FTS5 table in step with ``search_entries`` (as revision
@@ -80,9 +99,8 @@ SQLITE_TEXT_TRIGGERS = (
 PAIR_SEPARATOR, VALUE_SEPARATOR = "\x1e", "\x1f"
 
 #: Database objects of the full-text index that the ORM does not describe, per backend: the
-#: FTS5 virtual table and its shadow tables; PostgreSQL's generated ``tsvector`` column
-#: (``to_tsvector('english', title || ' ' || body)``, stored, so that rechecking a hit reads
-#: it instead of parsing the text again) and its GIN index.
+#: FTS5 virtual table and its shadow tables; PostgreSQL's ``search_text`` table of stored
+#: ``tsvector`` values (read on recheck instead of parsing the text again) and its indexes.
 BACKEND_OBJECTS: dict[str, frozenset[str]] = {
     "sqlite": frozenset(
         {
@@ -93,7 +111,7 @@ BACKEND_OBJECTS: dict[str, frozenset[str]] = {
             "search_text_config",
         }
     ),
-    "postgresql": frozenset({"text_vector", "ix_search_entries_text_vector"}),
+    "postgresql": frozenset({"search_text", "ix_search_text_vector", "search_text_pkey"}),
 }
 
 
@@ -174,3 +192,19 @@ class SearchTotalRow(Base):
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class SearchPostingRow(Base):
+    """The entries carrying one value, as a serialised roaring bitmap of their ids.
+
+    Mirrors ``search_facets`` and the entry columns searched on (see
+    :mod:`imagesteward.catalog._search_postings`); ``stamp`` changes with every write, so a
+    reader's cache knows which lists to fetch again.
+    """
+
+    __tablename__ = "search_postings"
+
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String, primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+    bitmap: Mapped[bytes] = mapped_column(LargeBinary)

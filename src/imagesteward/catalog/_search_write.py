@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._search_derive import Derived, encode_facets
+from imagesteward.catalog._search_postings import Change, entry_pairs, move
 from imagesteward.catalog._search_tables import (
     SearchEntryRow,
     SearchFacetRow,
@@ -50,10 +51,14 @@ def _dialect(connection: Connection) -> Any:
     return postgresql if connection.dialect.name == "postgresql" else sqlite
 
 
-def insert_entries(connection: Connection, derived: list[Derived]) -> None:
+def insert_entries(
+    connection: Connection, derived: list[Derived], postings: list[Change] | None = None
+) -> None:
     """Insert entries of ONE kind (none may exist yet); sets each one's ``id``.
 
-    RETURNING rows are matched by entity id, so SQLite need not insert row by row.
+    RETURNING rows are matched by entity id, so SQLite need not insert row by row. Their
+    posting lists are moved now, or - ``postings`` given - added to it for the caller to move
+    once with the rest of its batch.
     """
     if not derived:
         return
@@ -66,15 +71,29 @@ def insert_entries(connection: Connection, derived: list[Derived]) -> None:
     ids = {int(entity): int(entry) for entity, entry in connection.execute(statement, rows)}
     for item in derived:
         item.entry["id"] = ids[item.entry["entity_id"]]
+    changes = [(f, v, item.entry["id"], 1) for item in derived for f, v in entry_pairs(item.entry)]
+    _post(connection, changes, postings)
+
+
+def _post(connection: Connection, changes: list[Change], postings: list[Change] | None) -> None:
+    if postings is None:
+        move(connection, changes)
+    else:
+        postings += changes
 
 
 def insert_facets(
-    connection: Connection, derived: Iterable[Derived], *, merge: bool = False
+    connection: Connection,
+    derived: Iterable[Derived],
+    *,
+    merge: bool = False,
+    postings: list[Change] | None = None,
 ) -> set[tuple[str, str, int]]:
     """The facet values of entries that have ids.
 
     ``merge``: some may be there already; the (facet, value, entry id) rows actually added
-    are returned (RETURNING reports only rows inserted), which the totals need.
+    are returned (RETURNING reports only rows inserted), which the totals need. ``postings``:
+    as for :func:`insert_entries`.
     """
     rows = [
         {"facet": facet, "value": value, "entry_id": item.entry["id"]}
@@ -86,11 +105,14 @@ def insert_facets(
     statement = _dialect(connection).insert(FACETS)
     if not merge:
         connection.execute(statement, rows)
+        _post(connection, [(r["facet"], r["value"], r["entry_id"], 1) for r in rows], postings)
         return set()
     added = statement.on_conflict_do_nothing().returning(
         FACETS.c.facet, FACETS.c.value, FACETS.c.entry_id
     )
-    return {(f, v, int(e)) for f, v, e in connection.execute(added, rows)}
+    found = {(f, v, int(e)) for f, v, e in connection.execute(added, rows)}
+    _post(connection, [(f, v, e, 1) for f, v, e in found], postings)
+    return found
 
 
 def upsert_terms(connection: Connection, derived: Iterable[Derived]) -> None:
@@ -179,7 +201,27 @@ def remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> No
         if not totals:
             continue
         ids = select(entries.id).where(chosen)
+        _unpost(connection, ids)
         connection.execute(delete(FACETS).where(FACETS.c.entry_id.in_(ids)))
         connection.execute(delete(ENTRIES).where(chosen))
         add_totals(connection, totals)
         connection.execute(delete(TOTALS).where(TOTALS.c["count"] <= 0))
+
+
+def _unpost(connection: Connection, ids: Any) -> None:
+    """Take the entries ``ids`` (a subquery) out of every posting list."""
+    entries = ENTRIES.c
+    changes = [
+        (f, v, int(e), -1)
+        for f, v, e in connection.execute(
+            select(FACETS.c.facet, FACETS.c.value, FACETS.c.entry_id).where(
+                FACETS.c.entry_id.in_(ids)
+            )
+        )
+    ]
+    columns = (entries.id, entries.kind, entries.visibility, entries.project_id)
+    rows = connection.execute(
+        select(*columns, entries.dataset_id, entries.completeness).where(entries.id.in_(ids))
+    ).mappings()
+    changes += [(f, v, row["id"], -1) for row in rows for f, v in entry_pairs(row)]
+    move(connection, changes)

@@ -83,10 +83,7 @@ def search(
     if result.hits:
         out.print(table)
     if facets and result.facets:
-        counted = ""
-        if result.facets_counted < result.total:
-            counted = f" (counted over the {result.facets_counted} most recent hits)"
-        out.print(f"\n[bold]facets[/]{counted}")
+        out.print("\n[bold]facets[/]")
         for name, values in result.facets.items():
             listed = ", ".join(f"{v.label} ({v.count})" for v in values)
             out.print(f"  [cyan]{name}[/]: {listed}")

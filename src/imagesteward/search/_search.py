@@ -62,11 +62,7 @@ class FacetValue:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """One page of a search: hits, their exact total, facet counts, the next cursor.
-
-    The counts are of all hits, or - ``facets_counted < total`` - of the most recent
-    ``facets_counted`` of them (searches with hundreds of thousands of hits).
-    """
+    """One page of a search: hits, their exact total, exact facet counts, the next cursor."""
 
     query: str
     total: int
@@ -74,7 +70,6 @@ class SearchResult:
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     next_cursor: str | None = None
     took_ms: float = 0.0
-    facets_counted: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dictionary (the API's and ``steward search --json``'s shape)."""
@@ -86,7 +81,6 @@ class SearchResult:
                 name: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
                 for name, values in self.facets.items()
             },
-            "facets_counted": self.facets_counted,
             "next_cursor": self.next_cursor,
             "took_ms": round(self.took_ms, 1),
         }
@@ -171,6 +165,4 @@ def search(
         for name, counts in page.facets.items()
     }
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(
-        query, page.total, hits, facets, page.next_cursor, took, page.facets_counted
-    )
+    return SearchResult(query, page.total, hits, facets, page.next_cursor, took)

@@ -127,16 +127,12 @@ class FacetValueOut(_Output):
 
 
 class SearchPage(_Output):
-    """One page of search hits with the exact total and facet counts.
-
-    ``facets_counted`` < ``total``: the counts are of the most recent ``facets_counted`` hits.
-    """
+    """One page of search hits with the exact total and exact facet counts."""
 
     query: str
     total: int
     hits: list[SearchHitOut]
     facets: dict[str, list[FacetValueOut]]
-    facets_counted: int
     next_cursor: str | None
     next: str | None = Field(description="URL of the next page, or null on the last page.")
     took_ms: float
@@ -190,7 +186,6 @@ def search(
             name: [FacetValueOut(value=v.value, label=v.label, count=v.count) for v in values]
             for name, values in result.facets.items()
         },
-        facets_counted=result.facets_counted,
         next_cursor=result.next_cursor,
         next=following,
         took_ms=round(result.took_ms, 1),

@@ -1,0 +1,151 @@
+"""Search posting lists as compressed bitmaps: exact facet counts at a million entries.
+
+``search_postings`` holds, per (facet, value), the ids of the entries carrying it as a
+serialised roaring bitmap: the values of ``search_facets`` and, under internal names starting
+with ".", each entry's own kind, visibility, completeness, project and dataset, and the list
+of every entry. Filled here from the index as it stands.
+
+PostgreSQL: the stored generated ``tsvector`` column of ``search_entries`` moves to its own
+narrow table ``search_text`` (id, vector) with the GIN index, kept in step by triggers like
+SQLite's FTS5 table: an entry whose visibility or completeness changes no longer computes
+its vector again, and a text search visits small rows.
+
+Revision ID: 0011_search_postings
+Revises: 0010_removals
+Create Date: 2026-11-21
+"""
+
+from __future__ import annotations
+
+import secrets
+from array import array
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011_search_postings"
+down_revision: str | None = "0010_removals"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Spelled out rather than imported (see 0001): a migration keeps meaning what it meant.
+_ENTRY_COLUMNS = (
+    ".kind",
+    "kind",
+    ".visibility",
+    "visibility",
+    ".project",
+    "project_id",
+    ".dataset",
+    "dataset_id",
+    ".completeness",
+    "completeness",
+)
+
+
+_VECTOR = "to_tsvector('english'::regconfig, {0}.title || ' ' || {0}.body)"
+POSTGRESQL_UP = (
+    "DROP INDEX IF EXISTS ix_search_entries_text_vector",
+    "ALTER TABLE search_entries DROP COLUMN text_vector",
+    "CREATE TABLE search_text (id integer PRIMARY KEY, text_vector tsvector NOT NULL)",
+    "INSERT INTO search_text (id, text_vector) "  # noqa: S608 - constants only
+    f"SELECT id, {_VECTOR.format('search_entries')} FROM search_entries",
+    "CREATE INDEX ix_search_text_vector ON search_text USING gin (text_vector)",
+    "CREATE OR REPLACE FUNCTION search_entries_text() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN IF TG_OP = 'DELETE' THEN DELETE FROM search_text WHERE id = OLD.id; RETURN OLD; "
+    "END IF; INSERT INTO search_text (id, text_vector) "
+    f"VALUES (NEW.id, {_VECTOR.format('NEW')}) "
+    "ON CONFLICT (id) DO UPDATE SET text_vector = EXCLUDED.text_vector; RETURN NEW; END $$",
+    *(
+        f"CREATE TRIGGER search_entries_text_{name} AFTER {event} ON search_entries "
+        "FOR EACH ROW EXECUTE FUNCTION search_entries_text()"
+        for name, event in (
+            ("insert", "INSERT"),
+            ("update", "UPDATE OF title, body"),
+            ("delete", "DELETE"),
+        )
+    ),
+)
+POSTGRESQL_DOWN = (
+    *(
+        f"DROP TRIGGER IF EXISTS search_entries_text_{name} ON search_entries"
+        for name in ("insert", "update", "delete")
+    ),
+    "DROP FUNCTION IF EXISTS search_entries_text()",
+    "DROP TABLE search_text",
+    "ALTER TABLE search_entries ADD COLUMN text_vector tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('english'::regconfig, title || ' ' || body)) STORED",
+    "CREATE INDEX ix_search_entries_text_vector ON search_entries USING gin (text_vector)",
+)
+
+
+def upgrade() -> None:
+    from pyroaring import BitMap
+
+    if op.get_context().dialect.name == "postgresql":
+        for statement in POSTGRESQL_UP:
+            op.execute(statement)
+
+    op.create_table(
+        "search_postings",
+        sa.Column("facet", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(), nullable=False),
+        sa.Column("stamp", sa.BigInteger(), nullable=False),
+        sa.Column("bitmap", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("facet", "value", name=op.f("pk_search_postings")),
+    )
+    connection = op.get_bind()
+    postings: dict[tuple[str, str], array[int]] = {}
+
+    def post(facet: str, value: object, entry: int) -> None:
+        key = (facet, str(value))
+        found = postings.get(key)
+        if found is None:
+            found = postings[key] = array("I")
+        found.append(entry)
+
+    rows = connection.execute(
+        sa.text(
+            "SELECT id, kind, visibility, project_id, dataset_id, completeness FROM search_entries"
+        )
+    )
+    for entry, *values in rows:
+        post(".all", "", entry)
+        for (name, _), value in zip(
+            zip(_ENTRY_COLUMNS[::2], _ENTRY_COLUMNS[1::2], strict=True), values, strict=True
+        ):
+            if value is not None:
+                post(name, value, entry)
+    for facet, value, entry in connection.execute(
+        sa.text("SELECT facet, value, entry_id FROM search_facets")
+    ):
+        post(facet, value, entry)
+    table = sa.table(
+        "search_postings",
+        sa.column("facet"),
+        sa.column("value"),
+        sa.column("stamp"),
+        sa.column("bitmap"),
+    )
+    made = []
+    for (facet, value), ids in postings.items():
+        bitmap = BitMap(ids)
+        bitmap.run_optimize()
+        made.append(
+            {
+                "facet": facet,
+                "value": value,
+                "stamp": secrets.randbits(62),
+                "bitmap": bitmap.serialize(),
+            }
+        )
+    for start in range(0, len(made), 500):
+        connection.execute(sa.insert(table), made[start : start + 500])
+
+
+def downgrade() -> None:
+    op.drop_table("search_postings")
+    if op.get_context().dialect.name == "postgresql":
+        for statement in POSTGRESQL_DOWN:
+            op.execute(statement)

@@ -1,0 +1,51 @@
+"""A rebuild with worker processes derives exactly what one process derives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from imagesteward.catalog import Catalog
+from imagesteward.catalog import _search_pool as pool
+from imagesteward.ontology import OntologyIndex
+from imagesteward.search import search
+from tests.catalog.factories import confocal_image, fileset, widefield_image
+
+
+def snapshot(catalog: Catalog, ontology: OntologyIndex) -> dict[str, Any]:
+    found = search(catalog, "", ontology=ontology, limit=200, facet_values=100)
+    return {
+        "hits": sorted((h.kind, h.id, h.title, h.visibility) for h in found.hits),
+        "facets": {
+            name: sorted((v.value, v.label, v.count) for v in values)
+            for name, values in found.facets.items()
+        },
+        "text": search(catalog, "hela", ontology=ontology).total,
+    }
+
+
+def test_workers_derive_what_one_process_derives(
+    catalog: Catalog, ontology: OntologyIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if catalog.url.startswith("sqlite") and ":memory:" in catalog.url:
+        pytest.skip("an in-memory catalog cannot be opened by other processes")
+    catalog.add_filesets(
+        [fileset(f"hela/{i}.czi", images=[confocal_image(0, name=f"HeLa {i}")]) for i in range(5)]
+        + [fileset(f"yeast/{i}.nd2", images=[widefield_image()], dataset="yeast") for i in range(3)]
+    )
+    catalog.rebuild_search_index()
+    alone = snapshot(catalog, ontology)
+    used: list[int] = []
+    chosen = pool.pool_size
+
+    def two_workers(connection: Any, chunks: int) -> int:
+        used.append(chosen(connection, 10_000) and 2)
+        return used[-1]
+
+    monkeypatch.setattr(pool, "pool_size", two_workers)
+    monkeypatch.setattr("imagesteward.catalog._search_rebuild.pool_size", two_workers)
+    assert catalog.rebuild_search_index() == 8
+    assert used == [2]
+    assert snapshot(catalog, ontology) == alone
+    assert catalog.check() == []
