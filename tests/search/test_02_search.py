@@ -282,3 +282,23 @@ def test_date_ranges_agree_with_the_acquisition_dates(
         assert found.total == len(wanted), query
         dataset = search(catalog, f"{query} kind:dataset", ontology=ontology)
         assert dataset.total == (1 if wanted else 0), query
+
+
+def test_doctor_reports_a_posting_list_that_disagrees(filled: Catalog) -> None:
+    """A damaged list is found (and named), so a wrong count cannot pass unnoticed."""
+    from pyroaring import BitMap
+    from sqlalchemy import text
+
+    assert filled.check() == []
+    with filled._engine.begin() as connection:  # damage one list as a crash or a bug might
+        connection.execute(
+            text(
+                "UPDATE search_postings SET bitmap = :b WHERE facet = 'project' AND value = 'Heart'"
+            ),
+            {"b": BitMap([999_999]).serialize()},
+        )
+    problems = filled.check()
+    assert len(problems) == 1
+    assert "project='Heart'" in problems[0] and "steward search --reindex" in problems[0]
+    filled.rebuild_search_index()
+    assert filled.check() == []
