@@ -264,6 +264,23 @@ def test_the_command_line_removes_and_purges_only_unreferenced_bytes(
     assert "removed dataset:Lab/b (1 image)" in result.output
     dry = runner.invoke(cli, ["--home", home, "store", "purge", "--dry-run"])
     assert f"sha256:{site.digests['other']}" in dry.output
+    # Undone before any purge: back on every path, and no longer a purge candidate.
+    result = runner.invoke(cli, ["--home", home, "restore", "dataset", "Lab", "b"])
+    assert result.exit_code == 0, result.output
+    assert "restored dataset:Lab/b (1 image)" in result.output
+    other = site.images["other"]
+    assert (
+        site.client.get(f"/zarr/{other}/zarr.json", headers=site.headers["alice"]).status_code
+        == 200
+    )
+    assert ("image", "other") in _search(site, "alice", "other")
+    dry = runner.invoke(cli, ["--home", home, "store", "purge", "--dry-run"])
+    assert site.digests["other"] not in dry.output
+    # A purged image cannot come back through restore's promise: its bytes are gone, so the
+    # operator is told it is removed in a live dataset and may be restored only as a record.
+    assert (
+        runner.invoke(cli, ["--home", home, "restore", "image", site.images["keep"]]).exit_code != 0
+    )
 
 
 def test_an_original_shared_with_a_live_image_is_never_a_purge_candidate(tmp_path: Path) -> None:

@@ -176,14 +176,35 @@ class RemovalCatalog:
 
         return self._write(work)
 
-    def restore_image(self, image_uuid: str, *, remote: str | None = None) -> Removed:
+    def restore_image(
+        self,
+        image_uuid: str,
+        *,
+        remote: str | None = None,
+        has_bytes: Callable[[str], bool] | None = None,
+    ) -> Removed:
         """Undo an image's removal, before a purge freed its bytes (see :mod:`._restore`)."""
-        return self._write(partial(_restore.restore_image, uuid=image_uuid, remote=remote))
+        return self._write(
+            partial(_restore.restore_image, uuid=image_uuid, remote=remote, has_bytes=has_bytes)
+        )
 
-    def restore_dataset(self, project: str, dataset: str, *, remote: str | None = None) -> Removed:
+    def restore_dataset(
+        self,
+        project: str,
+        dataset: str,
+        *,
+        remote: str | None = None,
+        has_bytes: Callable[[str], bool] | None = None,
+    ) -> Removed:
         """Undo the latest removal of a dataset, with its images (see :mod:`._restore`)."""
         return self._write(
-            partial(_restore.restore_dataset, project=project, dataset=dataset, remote=remote)
+            partial(
+                _restore.restore_dataset,
+                project=project,
+                dataset=dataset,
+                remote=remote,
+                has_bytes=has_bytes,
+            )
         )
 
     @staticmethod

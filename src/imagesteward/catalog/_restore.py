@@ -2,11 +2,13 @@
 
 A removed image comes back when its dataset is live; a removed dataset comes back under its
 name (unless a live dataset took it) with the images removed together with it - images
-removed one by one before stay removed. Both are audited and indexed again.
+removed one by one before stay removed. Both are audited and indexed again. Given the store's
+``has_bytes``, a restore whose originals a purge deleted is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from imagesteward.catalog import _search_index
 from imagesteward.catalog._audit import record_event
 from imagesteward.catalog._sqltypes import utcnow
-from imagesteward.catalog._tables import DatasetRow, ImageRow, ProjectRow
+from imagesteward.catalog._tables import DatasetRow, ImageRow, OriginalFileRow, ProjectRow
 from imagesteward.catalog._visibility import locate
 from imagesteward.errors import ConflictError, NotFoundError
 
@@ -40,7 +42,30 @@ def _project_name(session: Session, project_id: int) -> str:
     return name
 
 
-def restore_image(s: Session, *, uuid: str, remote: str | None) -> Removed:
+def _require_bytes(
+    s: Session, image_ids: list[int], has_bytes: Callable[[str], bool] | None
+) -> None:
+    """Refuse to bring back images whose originals a purge has deleted."""
+    if has_bytes is None or not image_ids:
+        return
+    digests = s.scalars(
+        select(OriginalFileRow.sha256)
+        .join(ImageRow, ImageRow.fileset_id == OriginalFileRow.fileset_id)
+        .where(ImageRow.id.in_(image_ids), OriginalFileRow.stored_in_place.is_(False))
+        .distinct()
+    ).all()
+    gone = [digest for digest in digests if not has_bytes(digest)]
+    if gone:
+        raise ConflictError(
+            f"Cannot restore: 'steward store purge' has deleted {len(gone)} of its original "
+            f"file(s) (sha256 {gone[0]}{', ...' if len(gone) > 1 else ''}).",
+            sha256=gone[0],
+        )
+
+
+def restore_image(
+    s: Session, *, uuid: str, remote: str | None, has_bytes: Callable[[str], bool] | None = None
+) -> Removed:
     """Undo an image's removal (the operator's; before a purge freed its bytes).
 
     Raises
@@ -58,6 +83,7 @@ def restore_image(s: Session, *, uuid: str, remote: str | None) -> Removed:
     if found is None or found[1].removed_at is not None:
         raise NotFoundError(f"No removed image {uuid} in a live dataset.", ref=uuid)
     image, dataset = found
+    _require_bytes(s, [image.id], has_bytes)
     image.removed_at = image.removed_by = None
     where = locate(s, _project_name(s, dataset.project_id), dataset.name)
     s.flush()
@@ -69,7 +95,14 @@ def restore_image(s: Session, *, uuid: str, remote: str | None) -> Removed:
     return Removed(f"image:{image.uuid}", where.project, dataset.name, (image.uuid,), at, None)
 
 
-def restore_dataset(s: Session, *, project: str, dataset: str, remote: str | None) -> Removed:
+def restore_dataset(
+    s: Session,
+    *,
+    project: str,
+    dataset: str,
+    remote: str | None,
+    has_bytes: Callable[[str], bool] | None = None,
+) -> Removed:
     """Undo the latest removal of dataset ``dataset`` of ``project`` with its images.
 
     Images removed one by one before the dataset stay removed.
@@ -114,6 +147,7 @@ def restore_dataset(s: Session, *, project: str, dataset: str, remote: str | Non
             )
         )
     )
+    _require_bytes(s, [image.id for image in images], has_bytes)
     for image in images:
         image.removed_at = image.removed_by = None
     tombstone.name, tombstone.removed_at, tombstone.removed_by = dataset, None, None

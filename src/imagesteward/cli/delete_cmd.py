@@ -13,7 +13,7 @@ import typer
 
 from imagesteward.cli.app import app, console, handle_errors, home_of
 
-__all__ = ["delete_app", "store_app"]
+__all__ = ["delete_app", "restore_app", "store_app"]
 
 delete_app = typer.Typer(
     help="Remove a dataset or an image: hidden everywhere at once, originals kept until "
@@ -21,8 +21,12 @@ delete_app = typer.Typer(
     no_args_is_help=True,
 )
 store_app = typer.Typer(help="The original-file store: purge removed data.", no_args_is_help=True)
+restore_app = typer.Typer(
+    help="Undo a removal (before 'steward store purge' freed its bytes).", no_args_is_help=True
+)
 app.add_typer(delete_app, name="delete")
 app.add_typer(store_app, name="store")
+app.add_typer(restore_app, name="restore")
 
 _YES = typer.Option("--yes", "-y", help="Do not ask for confirmation.")
 
@@ -72,6 +76,46 @@ def delete_dataset(
     count = len(removed.image_uuids)
     console().print(
         f"removed {removed.target} ({count} image{'' if count == 1 else 's'})", highlight=False
+    )
+
+
+@restore_app.command("image")
+@handle_errors
+def restore_image(
+    ctx: typer.Context,
+    uuid: Annotated[str, typer.Argument(help="The removed image's UUID (see 'steward audit').")],
+) -> None:
+    """Bring back a removed image (its dataset must be live)."""
+    from imagesteward.catalog import removal_catalog
+    from imagesteward.cli.user_cmd import cli_origin
+    from imagesteward.installation import open_installation
+
+    with open_installation(home_of(ctx)) as installation:
+        restored = removal_catalog(installation.catalog).restore_image(
+            uuid, remote=cli_origin(), has_bytes=installation.store.has
+        )
+    console().print(f"restored {restored.target}", highlight=False)
+
+
+@restore_app.command("dataset")
+@handle_errors
+def restore_dataset(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="Project name.")],
+    dataset: Annotated[str, typer.Argument(help="The name the dataset had.")],
+) -> None:
+    """Bring back the latest removed dataset of that name, with the images removed with it."""
+    from imagesteward.catalog import removal_catalog
+    from imagesteward.cli.user_cmd import cli_origin
+    from imagesteward.installation import open_installation
+
+    with open_installation(home_of(ctx)) as installation:
+        restored = removal_catalog(installation.catalog).restore_dataset(
+            project, dataset, remote=cli_origin(), has_bytes=installation.store.has
+        )
+    count = len(restored.image_uuids)
+    console().print(
+        f"restored {restored.target} ({count} image{'' if count == 1 else 's'})", highlight=False
     )
 
 
