@@ -132,7 +132,8 @@ class SearchEntryRow(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('image', 'dataset', 'study')", name="kind"),
         UniqueConstraint("kind", "entity_id"),
-        Index(None, "acquired_from"),
+        # With the id: a date range's entries come from the index alone.
+        Index(None, "acquired_from", "id"),
         # Datasets and studies running into a date range (few rows per kind).
         Index(None, "kind", "acquired_to"),
     )

@@ -2,4 +2,7 @@
 
 from imagesteward.cli import main
 
-main()
+# Guarded: worker processes started with "spawn" (a search rebuild's) import this module
+# again as __mp_main__ and must not run the command line a second time.
+if __name__ == "__main__":
+    main()

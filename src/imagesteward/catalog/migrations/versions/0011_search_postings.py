@@ -8,7 +8,8 @@ of every entry. Filled here from the index as it stands.
 PostgreSQL: the stored generated ``tsvector`` column of ``search_entries`` moves to its own
 narrow table ``search_text`` (id, vector) with the GIN index, kept in step by triggers like
 SQLite's FTS5 table: an entry whose visibility or completeness changes no longer computes
-its vector again, and a text search visits small rows.
+its vector again, and a text search visits small rows. The date index carries the entry id,
+so that a date range is answered from the index alone.
 
 Revision ID: 0011_search_postings
 Revises: 0010_removals
@@ -86,6 +87,11 @@ def upgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
         for statement in POSTGRESQL_UP:
             op.execute(statement)
+    # Entry ids in the date index: a date range is answered from the index alone.
+    op.drop_index("ix_search_entries_acquired_from", table_name="search_entries")
+    op.create_index(
+        "ix_search_entries_acquired_from_id", "search_entries", ["acquired_from", "id"]
+    )
 
     op.create_table(
         "search_postings",
@@ -146,6 +152,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("search_postings")
+    op.drop_index("ix_search_entries_acquired_from_id", table_name="search_entries")
+    op.create_index("ix_search_entries_acquired_from", "search_entries", ["acquired_from"])
     if op.get_context().dialect.name == "postgresql":
         for statement in POSTGRESQL_DOWN:
             op.execute(statement)
