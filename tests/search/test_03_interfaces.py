@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from imagesteward.access import Visibility
+from imagesteward.catalog import access_catalog
 from imagesteward.cli import app as cli
 from imagesteward.config import load_settings
 from imagesteward.installation import init_installation, open_installation
@@ -32,6 +34,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 fileset("c.nd2", images=[widefield_image()], dataset="yeast"),
             ]
         )
+        # Published: the API is asked anonymously (a new installation's data are private).
+        access = access_catalog(installation.catalog)
+        for dataset in (None, "2024-06 HeLa", "yeast"):
+            access.set_visibility("Mitosis", dataset, visibility=Visibility.PUBLIC)
     return home
 
 
