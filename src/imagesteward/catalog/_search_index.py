@@ -41,10 +41,9 @@ from imagesteward.catalog._search_derive import (
     text_words,
     words,
 )
-from imagesteward.catalog._search_postings import Change, move
+from imagesteward.catalog._search_postings import Change, move, stored_pairs
 from imagesteward.catalog._search_write import (
     ENTRIES,
-    FACETS,
     TERMS,
     TOTALS,
     add_totals,
@@ -60,7 +59,6 @@ from imagesteward.catalog._tables import DatasetRow, ImageRow, InstrumentRow, Pr
 __all__ = [
     "CHUNK",
     "ENTRIES",
-    "FACETS",
     "TERMS",
     "TOTALS",
     "add_totals",
@@ -262,14 +260,14 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
         postings: list[Change] = []
         insert_entries(connection, images, postings)
         fresh = _new_datasets(connection, images, groups, postings)
-        grown = [*groups.values(), *fresh]
         for item in images:
             for key in (("dataset", item.entry["dataset_id"]), ("study", item.entry["project_id"])):
                 group = groups.get(key)
                 if group is not None:
                     group.facets |= item.facets
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
-        added = insert_facets(connection, [*images, *grown], merge=True, postings=postings)
+        insert_facets(connection, [*images, *fresh], postings=postings)
+        added = insert_facets(connection, list(groups.values()), merge=True, postings=postings)
         move(connection, postings)
         upsert_terms(connection, [*images, *fresh])
         totals = entry_totals([*images, *fresh])
@@ -366,17 +364,15 @@ def _new_datasets(
 def _union(connection: Connection, condition: Any) -> tuple[Derived, Any, Any]:
     """Facet values, labels and date span of the image entries matching ``condition``."""
     image = ENTRIES.alias("image")
+    pairs: set[tuple[str, str]] = set()
+    for (values,) in connection.execute(
+        select(image.c.facet_values).distinct().where(image.c.kind == "image", condition(image))
+    ):
+        pairs.update(stored_pairs(values))
     union = Derived({})
-    rows = connection.execute(
-        select(FACETS.c.facet, FACETS.c.value, TERMS.c.label)
-        .distinct()
-        .select_from(image)
-        .join(FACETS, FACETS.c.entry_id == image.c.id)
-        .outerjoin(TERMS, (TERMS.c.facet == FACETS.c.facet) & (TERMS.c.value == FACETS.c.value))
-        .where(image.c.kind == "image", condition(image))
-    )
-    for facet, value, label in rows:
-        union.add(facet, value, label)
+    labels = _term_labels(connection, pairs)
+    for facet, value in pairs:
+        union.add(facet, value, labels.get((facet, value)))
     first: datetime | None
     last: datetime | None
     first, last = connection.execute(
@@ -385,6 +381,19 @@ def _union(connection: Connection, condition: Any) -> tuple[Derived, Any, Any]:
         )
     ).one()
     return union, first, last
+
+
+def _term_labels(
+    connection: Connection, pairs: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The stored labels of some (facet, value) pairs."""
+    labels: dict[tuple[str, str], str] = {}
+    for chunk in batched(sorted({v for _, v in pairs}), IN_BATCH):
+        rows = connection.execute(
+            select(TERMS.c.facet, TERMS.c.value, TERMS.c.label).where(TERMS.c.value.in_(chunk))
+        )
+        labels.update({(f, v): label for f, v, label in rows})
+    return labels
 
 
 def add_words(item: Derived, vocabulary: set[str]) -> None:

@@ -4,7 +4,7 @@ A search at a million entries must count, for every facet value, how many of its
 it. Row by row that is a visit of every hit (seconds); as bitmaps it is a few hundred
 intersections of compressed sets (milliseconds). So every value the index filters or counts
 on has a posting list of entry ids in ``search_postings``: the facet values of
-``search_facets``, and the entry's own columns under internal names (:data:`KIND`,
+``search_entries.facet_values``, and the entry's own columns under internal names (:data:`KIND`,
 :data:`VISIBILITY`, :data:`COMPLETENESS`, :data:`DATASET`, :data:`PROJECT`, :data:`EVERY`).
 
 The postings are written in the same transaction as the entries and facet values they
@@ -27,7 +27,6 @@ from imagesteward.catalog._search_tables import (
     PAIR_SEPARATOR,
     VALUE_SEPARATOR,
     SearchEntryRow,
-    SearchFacetRow,
     SearchPostingRow,
 )
 
@@ -49,6 +48,7 @@ __all__ = [
     "expected",
     "move",
     "replace_all",
+    "stored_pairs",
 ]
 
 POSTINGS: Table = SearchPostingRow.__table__  # type: ignore[assignment]
@@ -238,7 +238,7 @@ class PostingCache:
 
 
 def expected(connection: Connection) -> dict[tuple[str, str], BitMap]:
-    """Every posting list as the entries and facet values say it must be (read in full)."""
+    """Every posting list as the entries say it must be (read in full)."""
     from pyroaring import BitMap
 
     found: dict[tuple[str, str], BitMap] = defaultdict(BitMap)
@@ -251,16 +251,12 @@ def expected(connection: Connection) -> dict[tuple[str, str], BitMap]:
             entries.project_id,
             entries.dataset_id,
             entries.completeness,
+            entries.facet_values,
         )
     ).mappings()
     for row in rows:
-        for pair in entry_pairs(row):
+        for pair in (*entry_pairs(row), *stored_pairs(row["facet_values"])):
             found[pair].add(row["id"])
-    facets = SearchFacetRow.__table__.c
-    for facet, value, entry in connection.execute(
-        select(facets.facet, facets.value, facets.entry_id)
-    ):
-        found[facet, value].add(entry)
     return dict(found)
 
 

@@ -3,9 +3,10 @@
 A rebuild is the import path of a large catalog (``steward search --reindex``, an upgrade),
 so it is written for throughput: entries are numbered here and written with COPY
 (PostgreSQL) or plain prepared ``executemany`` (SQLite), the full-text index and the
-secondary index of ``search_facets`` are built once at the end instead of row by row
-(FTS5's ``rebuild`` and ``CREATE INDEX`` sort once; a GIN index built at once is many times
-faster than one updated per row), terms and totals are added up in memory and written once.
+posting lists are built once at the end instead of row by row
+(FTS5's ``rebuild``; a GIN index built at once is many times faster than one updated per
+row), terms and totals are added up in memory and written once; image entries are derived
+by worker processes meanwhile (:mod:`._search_pool`).
 Completeness scores are not derived (they come from ``describe``): the scores the entries
 carried are kept.
 """
@@ -25,7 +26,6 @@ from imagesteward.catalog._search_derive import Derived, encode_facets, text_wor
 from imagesteward.catalog._search_index import (
     CHUNK,
     ENTRIES,
-    FACETS,
     TERMS,
     TOTALS,
     add_totals,
@@ -48,11 +48,8 @@ from imagesteward.catalog._tables import DatasetRow, ImageRow, ProjectRow
 
 __all__ = ["rebuild"]
 
-# The secondary index of search_facets (revision 0006_search), built again after loading.
-_FACET_INDEX = "ix_search_facets_entry_id_facet_value"
 # SQLite page cache while loading (KiB when negative: 256 MiB) and SQLite's default after.
 _LOAD_CACHE, _DEFAULT_CACHE = -262_144, -2000
-_FACET_INDEX_SQL = f"CREATE INDEX {_FACET_INDEX} ON search_facets (entry_id, facet, value)"
 
 
 def rebuild(connection: Connection) -> int:
@@ -65,12 +62,12 @@ def rebuild(connection: Connection) -> int:
     scores = _scores(connection)
     _drop_derived_indexes(connection)
     if postgresql:
-        # One statement, no per-row foreign key checks (the facet index is dropped by now).
+        # One statement instead of a million row deletions.
         connection.exec_driver_sql(
-            f"TRUNCATE {', '.join(t.name for t in (FACETS, ENTRIES, TERMS, TOTALS))}"
+            f"TRUNCATE {', '.join(t.name for t in (ENTRIES, TERMS, TOTALS))}"
         )
     else:
-        for table in (FACETS, ENTRIES, TERMS, TOTALS):
+        for table in (ENTRIES, TERMS, TOTALS):
             connection.execute(delete(table))
     writer = _BulkWriter(connection)
     datasets: dict[int, Derived] = {}
@@ -122,7 +119,7 @@ def rebuild(connection: Connection) -> int:
     _build_derived_indexes(connection)
     # Fresh statistics: the planner's choices between the text index, the facet postings
     # and the date index depend on them, and a bulk load leaves them stale.
-    for name in (ENTRIES.name, FACETS.name, *(["search_text"] if postgresql else [])):
+    for name in (ENTRIES.name, *(["search_text"] if postgresql else [])):
         connection.exec_driver_sql(f"ANALYZE {name}")
     if postgresql:
         connection.exec_driver_sql(
@@ -144,13 +141,15 @@ def _scores(connection: Connection) -> dict[tuple[str, int], int]:
 
 def _drop_derived_indexes(connection: Connection) -> None:
     """Drop what is cheaper to build once than to keep up to date during the load."""
-    connection.exec_driver_sql(f"DROP INDEX IF EXISTS {_FACET_INDEX}")
     # The text index is filled once at the end (FTS5's 'rebuild', one INSERT ... SELECT on
     # PostgreSQL); no per-row trigger meanwhile.
     for name in ("insert", "delete", "update"):
         on = " ON search_entries" if connection.dialect.name == "postgresql" else ""
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS search_entries_text_{name}{on}")
     if connection.dialect.name == "postgresql":
+        # The GIN and B-tree builds at the end sort in memory rather than in many passes
+        # over temporary files (PostgreSQL's default is 64 MB); this transaction only.
+        connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
         connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_text_vector")
         connection.exec_driver_sql("TRUNCATE search_text")
         return
@@ -160,7 +159,6 @@ def _drop_derived_indexes(connection: Connection) -> None:
 
 
 def _build_derived_indexes(connection: Connection) -> None:
-    connection.exec_driver_sql(_FACET_INDEX_SQL)
     if connection.dialect.name == "postgresql":
         for statement in (POSTGRESQL_TEXT_FILL, POSTGRESQL_TEXT_INDEX, *POSTGRESQL_TEXT_TRIGGERS):
             connection.exec_driver_sql(statement)
@@ -193,13 +191,11 @@ class _BulkWriter:
             return
         now = utcnow()
         entries: list[dict[str, Any]] = []
-        facets: list[tuple[str, str, int]] = []
         for item in derived:
             entry = item.entry
             entry["id"] = entry_id = self._next
             self._next += 1
             entries.append({**entry, "facet_values": encode_facets(item.facets), "indexed_at": now})
-            facets += [(facet, value, entry_id) for facet, value in item.facets]
             for pair in (*item.facets, *entry_pairs(entry)):
                 posting = self._postings.get(pair)
                 if posting is None:
@@ -208,8 +204,6 @@ class _BulkWriter:
             self._labels.update(item.labels)
         columns = list(entries[0])
         self._rows(ENTRIES, columns, [tuple(e[c] for c in columns) for e in entries])
-        if facets:
-            self._rows(FACETS, ["facet", "value", "entry_id"], facets)
         self._totals.update(entry_totals(derived))
 
     def finish(self) -> None:

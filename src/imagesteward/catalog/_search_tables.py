@@ -18,7 +18,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -44,7 +43,6 @@ __all__ = [
     "TEXT_CONFIGURATION",
     "VALUE_SEPARATOR",
     "SearchEntryRow",
-    "SearchFacetRow",
     "SearchPostingRow",
     "SearchTermRow",
     "SearchTotalRow",
@@ -53,7 +51,7 @@ __all__ = [
 #: What a search finds.
 ENTRY_KINDS = ("image", "dataset", "study")
 
-#: Facets held in ``search_facets`` (several values per entry are allowed); ``kind``,
+#: Facets held in ``facet_values`` (several values per entry are allowed); ``kind``,
 #: ``date``, ``completeness`` and ``visibility`` are columns of ``search_entries`` instead.
 FACETS = ("year", "project", "organism", "method", "instrument", "objective", "fluorophore")
 
@@ -123,9 +121,9 @@ class SearchEntryRow(Base):
     ``completeness`` is the highest tier whose fields are all filled (0: not even tier 1),
     NULL until scored (:func:`imagesteward.catalog._search_scores.set_completeness`).
     ``visibility`` is the publication state in force for it: the least public of its
-    project's and its dataset's. ``facet_values`` repeats the entry's ``search_facets``
-    rows as one string (pairs joined by :data:`PAIR_SEPARATOR`), so that the facet counts
-    of thousands of hits read one row per hit instead of one per value.
+    project's and its dataset's. ``facet_values`` holds the entry's facet values as one
+    string (pairs joined by :data:`PAIR_SEPARATOR`); searches read them from the posting
+    lists (``search_postings``), which mirror them.
     """
 
     __tablename__ = "search_entries"
@@ -153,19 +151,6 @@ class SearchEntryRow(Base):
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SearchFacetRow(Base):
-    """One facet value of an entry; the primary key doubles as the per-value posting list."""
-
-    __tablename__ = "search_facets"
-    __table_args__ = (Index(None, "entry_id", "facet", "value"),)
-
-    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
-    value: Mapped[str] = mapped_column(String, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("search_entries.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
 class SearchTermRow(Base):
     """The label shown for a facet value (``NCBITaxon:10090`` -> ``Mus musculus``), once."""
 
@@ -179,10 +164,9 @@ class SearchTermRow(Base):
 class SearchTotalRow(Base):
     """How many entries of a project, kind and visibility carry each facet value.
 
-    Kept in step with ``search_facets`` by every write, so a search with no condition but
-    kinds, visibility and the caller's projects counts its facets from these few thousand
-    rows instead of a million entries. ``facet`` ``*`` (value ``*``) counts the entries
-    themselves, ``completeness`` their scores.
+    Kept in step with the entries by every write: the home page's and the listings'
+    totals per project come from these few thousand rows. ``facet`` ``*`` (value ``*``)
+    counts the entries themselves, ``completeness`` their scores.
     """
 
     __tablename__ = "search_totals"
@@ -198,7 +182,7 @@ class SearchTotalRow(Base):
 class SearchPostingRow(Base):
     """The entries carrying one value, as a serialised roaring bitmap of their ids.
 
-    Mirrors ``search_facets`` and the entry columns searched on (see
+    Mirrors ``search_entries.facet_values`` and the entry columns searched on (see
     :mod:`imagesteward.catalog._search_postings`); ``stamp`` changes with every write, so a
     reader's cache knows which lists to fetch again.
     """

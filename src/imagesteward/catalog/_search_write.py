@@ -12,15 +12,14 @@ from collections.abc import Collection, Iterable
 from itertools import batched
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._search_derive import Derived, encode_facets
-from imagesteward.catalog._search_postings import Change, entry_pairs, move
+from imagesteward.catalog._search_postings import Change, entry_pairs, move, stored_pairs
 from imagesteward.catalog._search_tables import (
     SearchEntryRow,
-    SearchFacetRow,
     SearchTermRow,
     SearchTotalRow,
 )
@@ -28,7 +27,6 @@ from imagesteward.catalog._sqltypes import utcnow
 
 __all__ = [
     "ENTRIES",
-    "FACETS",
     "TERMS",
     "TOTALS",
     "TotalKey",
@@ -42,7 +40,6 @@ __all__ = [
 ]
 
 ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
-FACETS: Table = SearchFacetRow.__table__  # type: ignore[assignment]
 TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
 TOTALS: Table = SearchTotalRow.__table__  # type: ignore[assignment]
 
@@ -89,28 +86,30 @@ def insert_facets(
     merge: bool = False,
     postings: list[Change] | None = None,
 ) -> set[tuple[str, str, int]]:
-    """The facet values of entries that have ids.
+    """Post the facet values of entries that have ids (their ``facet_values`` hold them).
 
-    ``merge``: some may be there already; the (facet, value, entry id) rows actually added
-    are returned (RETURNING reports only rows inserted), which the totals need. ``postings``:
-    as for :func:`insert_entries`.
+    ``merge``: the entries exist already and may carry some of the values: the (facet,
+    value, entry id) triples new to them are returned (the totals need them) and only those
+    are posted; the entries are locked first (PostgreSQL), so that two ingests growing the
+    same dataset cannot both count a value as new. ``postings``: as for
+    :func:`insert_entries`.
     """
-    rows = [
-        {"facet": facet, "value": value, "entry_id": item.entry["id"]}
-        for item in derived
-        for facet, value in item.facets
-    ]
-    if not rows:
-        return set()
-    statement = _dialect(connection).insert(FACETS)
+    items = [item for item in derived if item.facets]
     if not merge:
-        connection.execute(statement, rows)
-        _post(connection, [(r["facet"], r["value"], r["entry_id"], 1) for r in rows], postings)
+        changes = [(f, v, item.entry["id"], 1) for item in items for f, v in item.facets]
+        _post(connection, changes, postings)
         return set()
-    added = statement.on_conflict_do_nothing().returning(
-        FACETS.c.facet, FACETS.c.value, FACETS.c.entry_id
-    )
-    found = {(f, v, int(e)) for f, v, e in connection.execute(added, rows)}
+    found: set[tuple[str, str, int]] = set()
+    for chunk in batched(items, IN_BATCH):
+        statement = select(ENTRIES.c.id, ENTRIES.c.facet_values).where(
+            ENTRIES.c.id.in_([item.entry["id"] for item in chunk])
+        )
+        if connection.dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        stored = {int(i): set(stored_pairs(v)) for i, v in connection.execute(statement)}
+        for item in chunk:
+            known = stored.get(item.entry["id"], set())
+            found.update((f, v, item.entry["id"]) for f, v in item.facets - known)
     _post(connection, [(f, v, e, 1) for f, v, e in found], postings)
     return found
 
@@ -175,53 +174,35 @@ def write(connection: Connection, derived: list[Derived]) -> None:
 
 
 def remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> None:
-    """Delete entries with their facet values, taking them out of the totals."""
+    """Delete entries, taking them out of the posting lists and the totals."""
     entries = ENTRIES.c
     for chunk in batched(entity_ids, IN_BATCH):
         chosen = (entries.kind == kind) & entries.entity_id.in_(chunk)
-        group = (entries.project_id, entries.kind, entries.visibility)
+        rows = connection.execute(
+            select(
+                entries.id,
+                entries.kind,
+                entries.visibility,
+                entries.project_id,
+                entries.dataset_id,
+                entries.completeness,
+                entries.facet_values,
+            ).where(chosen)
+        ).mappings()
         totals: Counter[TotalKey] = Counter()
-        counted = (
-            select(*group, FACETS.c.facet, FACETS.c.value, func.count())
-            .join(FACETS, FACETS.c.entry_id == entries.id)
-            .where(chosen)
-            .group_by(*group, FACETS.c.facet, FACETS.c.value)
-        )
-        for project, kind_, visibility, facet, value, count in connection.execute(counted):
-            totals[(project, kind_, visibility, facet, value)] -= count
-        themselves = (
-            select(*group, entries.completeness, func.count())
-            .where(chosen)
-            .group_by(*group, entries.completeness)
-        )
-        for project, kind_, visibility, completeness, count in connection.execute(themselves):
-            totals[(project, kind_, visibility, "*", "*")] -= count
-            if completeness is not None:
-                totals[(project, kind_, visibility, "completeness", str(completeness))] -= count
+        changes: list[Change] = []
+        for row in rows:
+            group = (row["project_id"], row["kind"], row["visibility"])
+            totals[(*group, "*", "*")] -= 1
+            if row["completeness"] is not None:
+                totals[(*group, "completeness", str(row["completeness"]))] -= 1
+            pairs = stored_pairs(row["facet_values"])
+            for facet, value in pairs:
+                totals[(*group, facet, value)] -= 1
+            changes += [(f, v, row["id"], -1) for f, v in (*pairs, *entry_pairs(row))]
         if not totals:
             continue
-        ids = select(entries.id).where(chosen)
-        _unpost(connection, ids)
-        connection.execute(delete(FACETS).where(FACETS.c.entry_id.in_(ids)))
+        move(connection, changes)
         connection.execute(delete(ENTRIES).where(chosen))
         add_totals(connection, totals)
         connection.execute(delete(TOTALS).where(TOTALS.c["count"] <= 0))
-
-
-def _unpost(connection: Connection, ids: Any) -> None:
-    """Take the entries ``ids`` (a subquery) out of every posting list."""
-    entries = ENTRIES.c
-    changes = [
-        (f, v, int(e), -1)
-        for f, v, e in connection.execute(
-            select(FACETS.c.facet, FACETS.c.value, FACETS.c.entry_id).where(
-                FACETS.c.entry_id.in_(ids)
-            )
-        )
-    ]
-    columns = (entries.id, entries.kind, entries.visibility, entries.project_id)
-    rows = connection.execute(
-        select(*columns, entries.dataset_id, entries.completeness).where(entries.id.in_(ids))
-    ).mappings()
-    changes += [(f, v, row["id"], -1) for row in rows for f, v in entry_pairs(row)]
-    move(connection, changes)

@@ -3,7 +3,8 @@
 ``search_postings`` holds, per (facet, value), the ids of the entries carrying it as a
 serialised roaring bitmap: the values of ``search_facets`` and, under internal names starting
 with ".", each entry's own kind, visibility, completeness, project and dataset, and the list
-of every entry. Filled here from the index as it stands.
+of every entry. Filled here from the index as it stands; ``search_facets`` goes (each
+entry's ``facet_values`` and the posting lists hold what it held).
 
 PostgreSQL: the stored generated ``tsvector`` column of ``search_entries`` moves to its own
 narrow table ``search_text`` (id, vector) with the GIN index, kept in step by triggers like
@@ -127,6 +128,8 @@ def upgrade() -> None:
         sa.text("SELECT facet, value, entry_id FROM search_facets")
     ):
         post(facet, value, entry)
+    # The posting lists and each entry's facet_values now hold what search_facets held.
+    op.drop_table("search_facets")
     table = sa.table(
         "search_postings",
         sa.column("facet"),
@@ -151,6 +154,33 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_table(
+        "search_facets",
+        sa.Column("facet", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["search_entries.id"],
+            name=op.f("fk_search_facets_entry_id_search_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("facet", "value", "entry_id", name=op.f("pk_search_facets")),
+    )
+    op.create_index(
+        "ix_search_facets_entry_id_facet_value", "search_facets", ["entry_id", "facet", "value"]
+    )
+    connection = op.get_bind()
+    facets = sa.table("search_facets", sa.column("facet"), sa.column("value"), sa.column("entry_id"))
+    rows = [
+        {"facet": facet, "value": value, "entry_id": entry}
+        for entry, values in connection.execute(
+            sa.text("SELECT id, facet_values FROM search_entries WHERE facet_values <> ''")
+        )
+        for facet, value in (pair.split("\x1f", 1) for pair in values.split("\x1e"))
+    ]
+    for start in range(0, len(rows), 5000):
+        connection.execute(sa.insert(facets), rows[start : start + 5000])
     op.drop_table("search_postings")
     op.drop_index("ix_search_entries_acquired_from_id", table_name="search_entries")
     op.create_index("ix_search_entries_acquired_from", "search_entries", ["acquired_from"])
