@@ -23,6 +23,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Table,
+    Text,
     and_,
     bindparam,
     cast,
@@ -49,18 +50,24 @@ _WORD = re.compile(r"\w+")
 _FEW = 20_000
 
 
-def _ids(connection: Connection, statement: Any) -> BitMap:
-    """The single integer column of ``statement``'s rows, as a bitmap.
+def _ids(connection: Connection, statement: Select[Any]) -> BitMap:
+    """The ids ``statement`` selects (one column named ``id``), as a bitmap.
 
-    Read from the driver's own cursor (parameters still bound by SQLAlchemy): at a few
-    hundred thousand ids, building SQLAlchemy rows would cost more than the database's work.
+    Joined into one string by the database (``group_concat`` / ``string_agg``) and parsed in
+    C: at a few hundred thousand ids this takes half the time of fetching them row by row.
     """
-    from array import array
-
+    import numpy as np
     from pyroaring import BitMap
 
-    cursor: Any = connection.execute(statement).cursor  # the DBAPI cursor, rows unread
-    return BitMap(array("I", (row[0] for row in cursor)))
+    found = statement.subquery("found").c.id
+    if connection.dialect.name == "sqlite":
+        joined = func.group_concat(found)
+    else:
+        joined = func.string_agg(cast(found, Text), ",")
+    listed = connection.execute(select(joined)).scalar()
+    if not listed:
+        return BitMap()
+    return BitMap(np.fromstring(listed, dtype=np.uint32, sep=","))
 
 
 def _fts5_string(word: str) -> str:
@@ -108,7 +115,7 @@ def text_ids(
     statement: Select[Any]
     if connection.dialect.name == "sqlite":
         statement = (
-            select(literal_column("rowid"))
+            select(literal_column("rowid").label("id"))
             .select_from(text("search_text"))
             .where(
                 text("search_text MATCH :q").bindparams(
@@ -120,7 +127,7 @@ def text_ids(
     else:
         vector = literal_column("text_vector", TSVECTOR)
         statement = (
-            select(literal_column("id"))
+            select(literal_column("id").label("id"))
             .select_from(text("search_text"))
             .where(vector.bool_op("@@")(_pg_query(words, phrase, prefix)))
         )
