@@ -101,9 +101,10 @@ def test_a_batch_costs_a_few_statements_whatever_its_size(catalog: Catalog) -> N
     def others(statements: list[str]) -> list[str]:
         return [s for s in statements if not s.startswith("INSERT INTO filesets")]
 
-    # About twenty: lookups, one insert per table, the search index's upkeep and one audit
-    # insert for the whole batch.
-    assert len(others(large)) == len(others(small)) < 25, others(large)
+    # About twenty: lookups, one insert per table, the search index's upkeep (posting lists
+    # read and written once, and on PostgreSQL the batch's text lexemes read once) and one
+    # audit insert for the whole batch.
+    assert len(others(large)) == len(others(small)) <= 25, others(large)
     assert len(large) - len(others(large)) <= 60
 
 

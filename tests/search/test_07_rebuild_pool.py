@@ -44,6 +44,8 @@ def test_workers_derive_what_one_process_derives(
         return used[-1]
 
     monkeypatch.setattr(pool, "pool_size", two_workers)
+    # Every new posting list through COPY (PostgreSQL), as a rebuild of a large catalog does.
+    monkeypatch.setattr("imagesteward.catalog._search_postings._COPY_FROM", 0)
     monkeypatch.setattr("imagesteward.catalog._search_rebuild.pool_size", two_workers)
     assert catalog.rebuild_search_index() == 8
     assert used == [2]

@@ -41,6 +41,7 @@ from imagesteward.catalog._search_derive import (
     text_words,
     words,
 )
+from imagesteward.catalog._search_lexemes import lexeme_changes
 from imagesteward.catalog._search_postings import Change, move, stored_pairs
 from imagesteward.catalog._search_write import (
     ENTRIES,
@@ -268,7 +269,6 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                     group.widen(item.entry["acquired_from"], item.entry["acquired_to"])
         insert_facets(connection, [*images, *fresh], postings=postings)
         added = insert_facets(connection, list(groups.values()), merge=True, postings=postings)
-        move(connection, postings)
         upsert_terms(connection, [*images, *fresh])
         totals = entry_totals([*images, *fresh])
         fresh_ids = {item.entry["id"] for item in [*images, *fresh]}
@@ -279,7 +279,11 @@ def _add_images(connection: Connection, image_ids: Collection[int]) -> None:
                 totals[(entry["project_id"], entry["kind"], entry["visibility"], facet, value)] += 1
         add_totals(connection, totals)
         _widen_dates(connection, list(groups.values()))
-        _grow_groups(connection, list(groups.values()), added, images)
+        grown = _grow_groups(connection, list(groups.values()), added, images)
+        # PostgreSQL: the lexemes of the new entries' texts and of the datasets' grown ones
+        # (the triggers have written them), read in one statement, moved with the rest.
+        postings += lexeme_changes(connection, [*fresh_ids, *grown], 1)
+        move(connection, postings)
 
 
 def _grow_groups(
@@ -287,11 +291,11 @@ def _grow_groups(
     groups: list[Derived],
     added: set[tuple[str, str, int]],
     images: list[Derived],
-) -> None:
+) -> list[int]:
     """Existing datasets and studies take in their new images' facet values and words.
 
     Into ``facet_values`` and (datasets) ``body``: one UPDATE per batch, only for the
-    entries that changed.
+    entries that changed, whose ids are returned.
     """
     pairs: dict[int, set[tuple[str, str]]] = {}
     for facet, value, entry_id in added:
@@ -312,7 +316,7 @@ def _grow_groups(
         if new_pairs or new_words:
             changes.append((entry["id"], new_pairs, text, new_words))
     if not changes:
-        return
+        return []
     stored = dict(
         connection.execute(
             select(ENTRIES.c.id, ENTRIES.c.facet_values).where(
@@ -333,6 +337,8 @@ def _grow_groups(
         .values(facet_values=bindparam("values"), body=bindparam("text")),
         rows,
     )
+    # Words are only ever added to a dataset's text, so its lexemes only join lists.
+    return [row["entry"] for row in rows]
 
 
 def _new_datasets(

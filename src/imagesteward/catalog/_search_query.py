@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.sql import Select
 
+from imagesteward.catalog._search_lexemes import LEXEME, prefixed, word_lexemes
 from imagesteward.catalog._search_match import named_values, overlap_ids, start_ids, text_ids
 from imagesteward.catalog._search_postings import (
     COMPLETENESS,
@@ -216,7 +217,11 @@ def query_index(
         wanted_values += [(DATASET, str(d)) for d in restrict.datasets]
         wanted_values += [(PROJECT, str(p)) for p in restrict.projects]
     lists = postings.read(connection, [EVERY, *_COUNTED], wanted_values)
-    hits = _hits(connection, query, restrict, _Lists(lists))
+
+    def read_more(values: list[tuple[str, str]]) -> dict[tuple[str, str], BitMap]:
+        return postings.read(connection, [], values)
+
+    hits = _hits(connection, query, restrict, _Lists(dict(lists), read_more))
     key = fingerprint(query, restrict)
     below = len(hits)
     if query.cursor:
@@ -233,10 +238,28 @@ def query_index(
 
 
 class _Lists:
-    """The posting lists read for one search; a missing value has no entries."""
+    """The posting lists read for one search; a missing value has no entries.
 
-    def __init__(self, lists: dict[tuple[str, str], BitMap]) -> None:
+    ``more`` reads further lists (single values, such as lexemes) when a condition needs them.
+    """
+
+    def __init__(
+        self,
+        lists: dict[tuple[str, str], BitMap],
+        more: Callable[[list[tuple[str, str]]], dict[tuple[str, str], BitMap]],
+    ) -> None:
         self._lists = lists
+        self._more = more
+
+    def fetch(self, facet: str, values: Iterable[str]) -> list[BitMap]:
+        """The lists of ``values`` (read now if not yet), empty ones for values none carry."""
+        from pyroaring import BitMap
+
+        wanted = [(facet, v) for v in values]
+        missing = [key for key in wanted if key not in self._lists]
+        if missing:
+            self._lists.update(self._more(missing))
+        return [self._lists.get(key) or BitMap() for key in wanted]
 
     def one(self, facet: str, value: str) -> BitMap:
         from pyroaring import BitMap
@@ -321,11 +344,46 @@ def _carriers(connection: Connection, facet: FacetFilter, lists: _Lists) -> BitM
 
 
 def _text(connection: Connection, match: TextMatch, lists: _Lists, within: BitMap) -> BitMap:
-    found = text_ids(
-        connection, match.words, phrase=match.phrase, prefix=match.prefix, within=within
-    )
+    """Entries among ``within`` matching the text, or carrying one of its alternatives."""
+    found = within.copy()
+    found.clear()
     for alternative in match.alternatives:
         found |= _carriers(connection, alternative, lists)
+    # The text is only asked about the entries the alternatives leave: a term's name is
+    # usually in the text of the very entries that carry the term.
+    rest = within - found
+    if not rest:
+        return found
+    if connection.dialect.name == "postgresql":
+        return found | _lexeme_text(connection, match, lists, rest)
+    return found | text_ids(
+        connection, match.words, phrase=match.phrase, prefix=match.prefix, within=rest
+    )
+
+
+def _lexeme_text(connection: Connection, match: TextMatch, lists: _Lists, within: BitMap) -> BitMap:
+    """PostgreSQL: the entries holding every lexeme of the words, from their posting lists.
+
+    A prefix takes any lexeme beginning with its word's; a phrase is then checked by the GIN
+    index among the entries holding all its words (word order lives only there).
+    """
+    from pyroaring import BitMap
+
+    words = list(match.words)
+    last = words.pop() if match.prefix and words else None
+    found = within.copy()
+    lexemes = word_lexemes(connection, words) if words else []
+    if not lexemes and last is None:
+        return BitMap()  # stop words only: PostgreSQL matches nothing either
+    for posting in lists.fetch(LEXEME, lexemes):
+        found &= posting
+    if last is not None:
+        stems = word_lexemes(connection, [last])
+        if len(stems) != 1:  # several tokens ("x-ray*"): as PostgreSQL's own query does
+            return text_ids(connection, match.words, phrase=match.phrase, prefix=True, within=found)
+        found &= BitMap.union(BitMap(), *lists.fetch(LEXEME, prefixed(connection, stems[0])))
+    if match.phrase and found:
+        found = text_ids(connection, match.words, phrase=True, prefix=match.prefix, within=found)
     return found
 
 

@@ -35,6 +35,7 @@ from imagesteward.catalog._search_index import (
     study_entries,
     upsert_terms,
 )
+from imagesteward.catalog._search_lexemes import all_lexemes
 from imagesteward.catalog._search_pool import derive_chunks, pool_size
 from imagesteward.catalog._search_postings import entry_pairs, replace_all
 from imagesteward.catalog._search_tables import (
@@ -117,9 +118,10 @@ def rebuild(connection: Connection) -> int:
         writer.write(made)
     writer.finish()
     _build_derived_indexes(connection)
+    writer.post()
     # Fresh statistics: the planner's choices between the text index, the facet postings
     # and the date index depend on them, and a bulk load leaves them stale.
-    for name in (ENTRIES.name, *(["search_text"] if postgresql else [])):
+    for name in (ENTRIES.name, "search_postings", *(["search_text"] if postgresql else [])):
         connection.exec_driver_sql(f"ANALYZE {name}")
     if postgresql:
         connection.exec_driver_sql(
@@ -212,7 +214,12 @@ class _BulkWriter:
         for item in labels:
             upsert_terms(self._connection, [item])
         add_totals(self._connection, self._totals)
-        replace_all(self._connection, self._postings)
+
+    def post(self) -> None:
+        """Write every posting list (after the text index: PostgreSQL's lexemes come from it)."""
+        postings: dict[tuple[str, str], Any] = dict(self._postings)
+        postings.update(all_lexemes(self._connection))
+        replace_all(self._connection, postings)
 
     def _rows(self, table: Table, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         if self._copy:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._search_derive import Derived, encode_facets
+from imagesteward.catalog._search_lexemes import lexeme_changes
 from imagesteward.catalog._search_postings import Change, entry_pairs, move, stored_pairs
 from imagesteward.catalog._search_tables import (
     SearchEntryRow,
@@ -55,7 +56,7 @@ def insert_entries(
 
     RETURNING rows are matched by entity id, so SQLite need not insert row by row. Their
     posting lists are moved now, or - ``postings`` given - added to it for the caller to move
-    once with the rest of its batch.
+    once with the rest of its batch (and the lexemes of their text to read then).
     """
     if not derived:
         return
@@ -69,6 +70,10 @@ def insert_entries(
     for item in derived:
         item.entry["id"] = ids[item.entry["entity_id"]]
     changes = [(f, v, item.entry["id"], 1) for item in derived for f, v in entry_pairs(item.entry)]
+    if postings is None:
+        # PostgreSQL: the trigger has just written their text vectors; their lexemes too.
+        # (A caller collecting ``postings`` reads them once for its whole batch.)
+        changes += lexeme_changes(connection, ids.values(), 1)
     _post(connection, changes, postings)
 
 
@@ -202,7 +207,8 @@ def remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> No
             changes += [(f, v, row["id"], -1) for f, v in (*pairs, *entry_pairs(row))]
         if not totals:
             continue
-        move(connection, changes)
+        removed = {change[2] for change in changes}
+        move(connection, changes + lexeme_changes(connection, removed, -1))
         connection.execute(delete(ENTRIES).where(chosen))
         add_totals(connection, totals)
         connection.execute(delete(TOTALS).where(TOTALS.c["count"] <= 0))

@@ -9,7 +9,8 @@ entry's ``facet_values`` and the posting lists hold what it held).
 PostgreSQL: the stored generated ``tsvector`` column of ``search_entries`` moves to its own
 narrow table ``search_text`` (id, vector) with the GIN index, kept in step by triggers like
 SQLite's FTS5 table: an entry whose visibility or completeness changes no longer computes
-its vector again, and a text search visits small rows. The date index carries the entry id,
+its vector again; and each lexeme gets a posting list (``.lexeme``), so that a word search
+reads bitmaps instead of visiting a row per match. The date index carries the entry id,
 so that a date range is answered from the index alone.
 
 Revision ID: 0011_search_postings
@@ -130,6 +131,16 @@ def upgrade() -> None:
         post(facet, value, entry)
     # The posting lists and each entry's facet_values now hold what search_facets held.
     op.drop_table("search_facets")
+    if op.get_context().dialect.name == "postgresql":
+        # PostgreSQL's lexemes, so that a word search reads bitmaps instead of table rows.
+        rows = connection.execute(
+            sa.text(
+                "SELECT lexeme, string_agg(id::text, ',') FROM search_text, "
+                "unnest(tsvector_to_array(text_vector)) AS lexeme GROUP BY lexeme"
+            )
+        )
+        for lexeme, ids in rows:
+            postings[".lexeme", lexeme] = array("I", map(int, ids.split(",")))
     table = sa.table(
         "search_postings",
         sa.column("facet"),
@@ -151,6 +162,8 @@ def upgrade() -> None:
         )
     for start in range(0, len(made), 500):
         connection.execute(sa.insert(table), made[start : start + 500])
+    # Fresh statistics: without them the planner scans every list to find a few.
+    op.execute("ANALYZE search_postings")
 
 
 def downgrade() -> None:
