@@ -202,4 +202,4 @@ def test_reviewer_link_use_is_audited_first_then_hourly(access: AccessCatalog) -
     assert {(e.actor, e.target, e.remote) for e in uses} == {
         (None, f"reviewer-link:{link.split('_')[1]}", "192.0.2.7")
     }
-    assert all(link.split("_")[2] not in json.dumps(e.details) for e in uses)
+    assert all(link.split("_", 2)[2] not in json.dumps(e.details) for e in uses)
