@@ -51,3 +51,26 @@ def test_workers_derive_what_one_process_derives(
     assert used == [2]
     assert snapshot(catalog, ontology) == alone
     assert catalog.check() == []
+
+
+def test_posting_lists_are_stored_in_chunks_of_ids(catalog: Catalog) -> None:
+    """A list spanning id ranges is one row per 65,536 ids; reading joins them again."""
+    from sqlalchemy import text
+
+    from imagesteward.catalog import _search_postings as postings
+
+    ids = (5, 70_000, 140_000, 140_001)
+    with catalog._engine.begin() as connection:
+        postings.move(connection, [("year", "1999", i, 1) for i in ids])
+    cache = postings.PostingCache()
+    with catalog._engine.connect() as connection:
+        assert list(cache.read(connection, ["year"])["year", "1999"]) == list(ids)
+    with catalog._engine.begin() as connection:  # the middle chunk empties: its row goes
+        postings.move(connection, [("year", "1999", 70_000, -1), ("year", "1999", 6, 1)])
+    with catalog._engine.connect() as connection:
+        chunks = connection.execute(
+            text("SELECT chunk FROM search_postings WHERE value = '1999' ORDER BY chunk")
+        ).scalars()
+        assert list(chunks) == [0, 2]
+        # The cache sees the changed chunks (new stamps) and reads them again.
+        assert list(cache.read(connection, ["year"])["year", "1999"]) == [5, 6, 140_000, 140_001]

@@ -74,6 +74,7 @@ def prefixed(connection: Connection, stem: str) -> list[str]:
     rows: Any = connection.execute(
         POSTINGS.select()
         .with_only_columns(columns.value)
+        .distinct()
         .where(columns.facet == LEXEME, columns.value >= stem, columns.value < upper)
     ).scalars()
     # The range is read in the column's collation; the prefix is checked exactly here.

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pyroaring import BitMap
 
 __all__ = [
+    "CHUNK_BITS",
     "COMPLETENESS",
     "DATASET",
     "EVERY",
@@ -56,6 +57,10 @@ POSTINGS: Table = SearchPostingRow.__table__  # type: ignore[assignment]
 #: Internal facets: the entry's columns. A leading "." keeps them apart from real facets.
 EVERY, KIND, VISIBILITY, COMPLETENESS = ".all", ".kind", ".visibility", ".completeness"
 DATASET, PROJECT = ".dataset", ".project"
+
+#: A list is stored in chunks of this many bits of entry id (65,536 ids, a roaring
+#: container): an ingest, which takes the highest ids, rewrites only the last chunks.
+CHUNK_BITS = 16
 
 # More new lists than this are written with COPY on PostgreSQL.
 _COPY_FROM = 5000
@@ -95,30 +100,54 @@ def _bitmap(data: bytes | None = None) -> BitMap:
     return BitMap.deserialize(data) if data else BitMap()
 
 
+def _chunk_of(entry_id: int) -> int:
+    return entry_id >> CHUNK_BITS
+
+
+def _split(bitmap: BitMap) -> dict[int, BitMap]:
+    """``bitmap`` cut at chunk boundaries: chunk number -> its part."""
+    from pyroaring import BitMap
+
+    parts: dict[int, BitMap] = {}
+    if not bitmap:
+        return parts
+    for chunk in range(_chunk_of(bitmap.min()), _chunk_of(bitmap.max()) + 1):
+        span = BitMap()
+        span.add_range(chunk << CHUNK_BITS, (chunk + 1) << CHUNK_BITS)
+        part = bitmap & span
+        if part:
+            parts[chunk] = part
+    return parts
+
+
 def move(connection: Connection, changes: Iterable[Change]) -> None:
-    """Apply ``changes`` to the stored postings: one read and one write per value touched."""
-    wanted: dict[tuple[str, str], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    """Apply ``changes`` to the stored postings: one read and one write per chunk touched.
+
+    New entries take the highest ids, so an ingest rewrites only the last chunk of each list
+    it touches (a few KiB), not the whole list of a word in every tenth entry.
+    """
+    from pyroaring import BitMap
+
+    wanted: dict[tuple[str, str, int], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for facet, value, entry_id, sign in changes:
-        wanted[facet, value][0 if sign > 0 else 1].append(entry_id)
+        wanted[facet, value, _chunk_of(entry_id)][0 if sign > 0 else 1].append(entry_id)
     if not wanted:
         return
     keys = sorted(wanted)  # one order for every writer: row locks cannot deadlock
-    stored: dict[tuple[str, str], bytes] = {}
+    columns = POSTINGS.c
+    stored: dict[tuple[str, str, int], bytes] = {}
     for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        statement = select(POSTINGS.c.facet, POSTINGS.c.value, POSTINGS.c.bitmap).where(
-            tuple_(POSTINGS.c.facet, POSTINGS.c.value).in_(chunk)
+        statement = select(columns.facet, columns.value, columns.chunk, columns.bitmap).where(
+            tuple_(columns.facet, columns.value, columns.chunk).in_(keys[start : start + 500])
         )
         if connection.dialect.name == "postgresql":
             statement = statement.with_for_update()
-        stored.update({(f, v): b for f, v, b in connection.execute(statement)})
+        stored.update({(f, v, c): b for f, v, c, b in connection.execute(statement)})
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
-    empty: list[tuple[str, str]] = []
+    empty: list[tuple[str, str, int]] = []
     for key in keys:
         added, removed = wanted[key]
-        from pyroaring import BitMap
-
         bitmap = _bitmap(stored.get(key))
         bitmap |= BitMap(added)
         bitmap -= BitMap(removed)
@@ -126,7 +155,13 @@ def move(connection: Connection, changes: Iterable[Change]) -> None:
             if key in stored:
                 empty.append(key)
             continue
-        row = {"f": key[0], "v": key[1], "stamp": _stamp(), "bitmap": bitmap.serialize()}
+        row = {
+            "f": key[0],
+            "v": key[1],
+            "c": key[2],
+            "stamp": _stamp(),
+            "bitmap": bitmap.serialize(),
+        }
         (updates if key in stored else inserts).append(row)
     _write(connection, updates, inserts, empty)
 
@@ -139,7 +174,7 @@ def _write(
     connection: Connection,
     updates: list[dict[str, Any]],
     inserts: list[dict[str, Any]],
-    empty: list[tuple[str, str]],
+    empty: list[tuple[str, str, int]],
 ) -> None:
     from sqlalchemy import bindparam, insert, update
 
@@ -147,24 +182,29 @@ def _write(
     if updates:
         connection.execute(
             update(POSTINGS)
-            .where(columns.facet == bindparam("f"), columns.value == bindparam("v"))
+            .where(
+                columns.facet == bindparam("f"),
+                columns.value == bindparam("v"),
+                columns.chunk == bindparam("c"),
+            )
             .values(stamp=bindparam("stamp"), bitmap=bindparam("bitmap")),
             updates,
         )
     if inserts and connection.dialect.name == "postgresql" and len(inserts) > _COPY_FROM:
         # A rebuild's million lexeme lists: COPY, not a million INSERTs.
         raw: Any = connection.connection.driver_connection
-        statement = f"COPY {POSTINGS.name} (facet, value, stamp, bitmap) FROM STDIN"
+        statement = f"COPY {POSTINGS.name} (facet, value, chunk, stamp, bitmap) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in inserts:
-                copy.write_row((row["f"], row["v"], row["stamp"], row["bitmap"]))
+                copy.write_row((row["f"], row["v"], row["c"], row["stamp"], row["bitmap"]))
     elif inserts:
-        # A concurrent writer may have created the same value meanwhile (PostgreSQL): then
+        # A concurrent writer may have created the same chunk meanwhile (PostgreSQL): then
         # this transaction fails and is retried by its caller like any unique conflict.
         connection.execute(
             insert(POSTINGS).values(
                 facet=bindparam("f"),
                 value=bindparam("v"),
+                chunk=bindparam("c"),
                 stamp=bindparam("stamp"),
                 bitmap=bindparam("bitmap"),
             ),
@@ -173,7 +213,7 @@ def _write(
     for start in range(0, len(empty), 500):
         connection.execute(
             delete(POSTINGS).where(
-                tuple_(columns.facet, columns.value).in_(empty[start : start + 500])
+                tuple_(columns.facet, columns.value, columns.chunk).in_(empty[start : start + 500])
             )
         )
 
@@ -186,8 +226,11 @@ def replace_all(connection: Connection, postings: Mapping[tuple[str, str], Itera
     rows = []
     for (facet, value), ids in postings.items():
         bitmap = ids if isinstance(ids, BitMap) else BitMap(ids)
-        bitmap.run_optimize()
-        rows.append({"f": facet, "v": value, "stamp": _stamp(), "bitmap": bitmap.serialize()})
+        for chunk, part in _split(bitmap).items():
+            part.run_optimize()
+            rows.append(
+                {"f": facet, "v": value, "c": chunk, "stamp": _stamp(), "bitmap": part.serialize()}
+            )
     _write(connection, [], rows, [])
 
 
@@ -195,11 +238,12 @@ class PostingCache:
     """Deserialised posting lists of one database, refreshed by stamp on every read.
 
     Shared by the threads of one process (a server's workers): entries are replaced whole,
-    never changed in place, and each reader works on the mapping it was handed.
+    never changed in place, and each reader works on the mapping it was handed. A list is
+    held whole, with the stamps of the chunks it was made of.
     """
 
     def __init__(self) -> None:
-        self._held: dict[tuple[str, str], tuple[int, BitMap]] = {}
+        self._held: dict[tuple[str, str], tuple[tuple[tuple[int, int], ...], BitMap]] = {}
 
     def read(
         self, connection: Connection, facets: Iterable[str], values: Iterable[tuple[str, str]] = ()
@@ -207,45 +251,45 @@ class PostingCache:
         """Every posting of ``facets`` and the single ``values``, as this transaction sees them."""
         columns = POSTINGS.c
         keyed = sorted(set(values))
+        wanted_facets = sorted(set(facets))
         # Separate statements, each an index range: an OR of them would be a scan of every
         # posting list (a million lexemes on PostgreSQL).
-        wanted = [columns.facet.in_(sorted(set(facets)))] if facets else []
+        conditions = [columns.facet.in_(wanted_facets)] if wanted_facets else []
         for start in range(0, len(keyed), 500):
-            wanted.append(tuple_(columns.facet, columns.value).in_(keyed[start : start + 500]))
-        stamps: dict[tuple[str, str], int] = {}
-        for condition in wanted:
-            stamps.update(
-                ((f, v), s)
-                for f, v, s in connection.execute(
-                    select(columns.facet, columns.value, columns.stamp).where(condition)
-                )
-            )
-        stale = [key for key, stamp in stamps.items() if self._held.get(key, (None,))[0] != stamp]
-        for start in range(0, len(stale), 200):
-            chunk = stale[start : start + 200]
-            rows = connection.execute(
-                select(columns.facet, columns.value, columns.stamp, columns.bitmap).where(
-                    tuple_(columns.facet, columns.value).in_(chunk)
-                )
-            )
-            for facet, value, stamp, data in rows:
-                self._held[facet, value] = (stamp, _bitmap(data))
+            conditions.append(tuple_(columns.facet, columns.value).in_(keyed[start : start + 500]))
+        chunks: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        for condition in conditions:
+            for f, v, c, stamp in connection.execute(
+                select(columns.facet, columns.value, columns.chunk, columns.stamp).where(condition)
+            ):
+                chunks[f, v].append((c, stamp))
         found: dict[tuple[str, str], BitMap] = {}
-        for key, stamp in stamps.items():
+        stale: list[tuple[str, str]] = []
+        for key, stamps in chunks.items():
+            signature = tuple(sorted(stamps))
             held = self._held.get(key)
-            # Written again between the two reads (another transaction, on SQLite's
-            # autocommit reads): read it once more rather than count a stale list.
-            if held is None or held[0] != stamp:
-                row = connection.execute(
-                    select(columns.stamp, columns.bitmap).where(
-                        columns.facet == key[0], columns.value == key[1]
-                    )
-                ).first()
-                if row is None:
-                    continue
-                held = (row[0], _bitmap(row[1]))
-                self._held[key] = held
-            found[key] = held[1]
+            if held is not None and held[0] == signature:
+                found[key] = held[1]
+            else:
+                stale.append(key)
+        for start in range(0, len(stale), 200):
+            part = stale[start : start + 200]
+            read: dict[tuple[str, str], list[tuple[int, int, bytes]]] = defaultdict(list)
+            for f, v, c, stamp, data in connection.execute(
+                select(
+                    columns.facet, columns.value, columns.chunk, columns.stamp, columns.bitmap
+                ).where(tuple_(columns.facet, columns.value).in_(part))
+            ):
+                read[f, v].append((c, stamp, data))
+            for key, rows in read.items():
+                from pyroaring import BitMap
+
+                signature = tuple(sorted((c, stamp) for c, stamp, _ in rows))
+                whole = BitMap.union(BitMap(), *(_bitmap(data) for _, _, data in rows))
+                # Written again between the two reads (PostgreSQL reads each statement
+                # afresh): what was read last is what this search counts.
+                self._held[key] = (signature, whole)
+                found[key] = whole
         return found
 
 
@@ -280,14 +324,21 @@ def check(connection: Connection) -> list[str]:
 
     if not inspect(connection).has_table(POSTINGS.name):
         return []  # an older schema: the revision check reports it
+    from pyroaring import BitMap
+
     wanted = expected(connection)
-    stored = {
-        (f, v): _bitmap(b)
-        for f, v, b in connection.execute(
-            select(POSTINGS.c.facet, POSTINGS.c.value, POSTINGS.c.bitmap)
-        )
-    }
+    stored: dict[tuple[str, str], BitMap] = defaultdict(BitMap)
+    misplaced = 0
+    for f, v, c, b in connection.execute(
+        select(POSTINGS.c.facet, POSTINGS.c.value, POSTINGS.c.chunk, POSTINGS.c.bitmap)
+    ):
+        part = _bitmap(b)
+        if part and (_chunk_of(part.min()) != c or _chunk_of(part.max()) != c):
+            misplaced += 1
+        stored[f, v] |= part
     problems = []
+    if misplaced:
+        problems.append(f"{misplaced} search posting chunks hold ids of another chunk.")
     for key in sorted(set(wanted) | set(stored)):
         have, want = stored.get(key), wanted.get(key)
         if have != want:

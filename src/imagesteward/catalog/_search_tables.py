@@ -180,7 +180,10 @@ class SearchTotalRow(Base):
 
 
 class SearchPostingRow(Base):
-    """The entries carrying one value, as a serialised roaring bitmap of their ids.
+    """The entries carrying one value, as serialised roaring bitmaps of their ids.
+
+    One row per ``chunk`` of ids (``id >> CHUNK_BITS``), so that a write touches the part
+    of a long list it changes.
 
     Mirrors ``search_entries.facet_values`` and the entry columns searched on (see
     :mod:`imagesteward.catalog._search_postings`); ``stamp`` changes with every write, so a
@@ -191,5 +194,6 @@ class SearchPostingRow(Base):
 
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String, primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
     stamp: Mapped[int] = mapped_column(BigInteger)
     bitmap: Mapped[bytes] = mapped_column(LargeBinary)

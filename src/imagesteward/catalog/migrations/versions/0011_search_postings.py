@@ -1,9 +1,9 @@
 """Search posting lists as compressed bitmaps: exact facet counts at a million entries.
 
-``search_postings`` holds, per (facet, value), the ids of the entries carrying it as a
-serialised roaring bitmap: the values of ``search_facets`` and, under internal names starting
-with ".", each entry's own kind, visibility, completeness, project and dataset, and the list
-of every entry. Filled here from the index as it stands; ``search_facets`` goes (each
+``search_postings`` holds, per (facet, value) and chunk of 65,536 ids, the ids of the
+entries carrying it as a serialised roaring bitmap: the values of ``search_facets`` and,
+under internal names starting with ".", each entry's own kind, visibility, completeness,
+project and dataset, and the list of every entry. Filled here from the index as it stands; ``search_facets`` goes (each
 entry's ``facet_values`` and the posting lists hold what it held).
 
 PostgreSQL: the stored generated ``tsvector`` column of ``search_entries`` moves to its own
@@ -99,9 +99,10 @@ def upgrade() -> None:
         "search_postings",
         sa.Column("facet", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
         sa.Column("stamp", sa.BigInteger(), nullable=False),
         sa.Column("bitmap", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("facet", "value", name=op.f("pk_search_postings")),
+        sa.PrimaryKeyConstraint("facet", "value", "chunk", name=op.f("pk_search_postings")),
     )
     connection = op.get_bind()
     postings: dict[tuple[str, str], array[int]] = {}
@@ -145,21 +146,28 @@ def upgrade() -> None:
         "search_postings",
         sa.column("facet"),
         sa.column("value"),
+        sa.column("chunk"),
         sa.column("stamp"),
         sa.column("bitmap"),
     )
     made = []
     for (facet, value), ids in postings.items():
-        bitmap = BitMap(ids)
-        bitmap.run_optimize()
-        made.append(
-            {
-                "facet": facet,
-                "value": value,
-                "stamp": secrets.randbits(62),
-                "bitmap": bitmap.serialize(),
-            }
-        )
+        # One row per 65,536 ids (id >> 16), as the catalog writes them.
+        by_chunk: dict[int, array[int]] = {}
+        for entry in ids:
+            by_chunk.setdefault(entry >> 16, array("I")).append(entry)
+        for chunk, part in by_chunk.items():
+            bitmap = BitMap(part)
+            bitmap.run_optimize()
+            made.append(
+                {
+                    "facet": facet,
+                    "value": value,
+                    "chunk": chunk,
+                    "stamp": secrets.randbits(62),
+                    "bitmap": bitmap.serialize(),
+                }
+            )
     for start in range(0, len(made), 500):
         connection.execute(sa.insert(table), made[start : start + 500])
     # Fresh statistics: without them the planner scans every list to find a few.
