@@ -39,7 +39,8 @@ from imagesteward.catalog._removal import (
     removal_catalog,
 )
 from imagesteward.catalog._renditions import RenditionInput, RenditionRecord
-from imagesteward.catalog._search_query import (
+from imagesteward.catalog._search_tables import ENTRY_KINDS, FACETS
+from imagesteward.catalog._search_types import (
     FacetCount,
     FacetFilter,
     IndexHit,
@@ -48,7 +49,6 @@ from imagesteward.catalog._search_query import (
     Restriction,
     TextMatch,
 )
-from imagesteward.catalog._search_tables import ENTRY_KINDS, FACETS
 from imagesteward.catalog._sharing import ReviewerLinkRecord
 from imagesteward.catalog._studies import StudyRecord
 from imagesteward.catalog._visibility import AccessRecord

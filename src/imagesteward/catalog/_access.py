@@ -46,7 +46,7 @@ from imagesteward.catalog._audit import AuditRecord
 from imagesteward.catalog._catalog import Catalog
 from imagesteward.catalog._lookup import MIN_UUID_PREFIX
 from imagesteward.catalog._records import ImageRecord
-from imagesteward.catalog._search_query import Restriction
+from imagesteward.catalog._search_types import Restriction
 from imagesteward.catalog._sharing import ReviewerLinkRecord
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._visibility import AccessRecord, Located

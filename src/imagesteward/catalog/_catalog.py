@@ -52,7 +52,7 @@ from imagesteward.catalog._records import (
     image_record,
 )
 from imagesteward.catalog._renditions import RenditionInput, RenditionRecord
-from imagesteward.catalog._search_query import IndexPage, IndexQuery, Restriction
+from imagesteward.catalog._search_types import IndexPage, IndexQuery, Restriction
 from imagesteward.catalog._sqltypes import utcnow
 from imagesteward.catalog._studies import StudyRecord
 from imagesteward.errors import (

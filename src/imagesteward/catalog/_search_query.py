@@ -12,10 +12,7 @@ include an entry the caller would not be shown, and every count is exact.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,22 +31,24 @@ from imagesteward.catalog._search_postings import (
     PostingCache,
 )
 from imagesteward.catalog._search_tables import FACETS, SearchEntryRow, SearchTermRow
+from imagesteward.catalog._search_types import (
+    FacetCount,
+    FacetFilter,
+    IndexHit,
+    IndexPage,
+    IndexQuery,
+    Restriction,
+    TextMatch,
+    decode_cursor,
+    encode_cursor,
+    fingerprint,
+)
 from imagesteward.catalog._tables import ProjectRow
-from imagesteward.errors import SearchCursorError
 
 if TYPE_CHECKING:
     from pyroaring import BitMap
 
-__all__ = [
-    "FacetCount",
-    "FacetFilter",
-    "IndexHit",
-    "IndexPage",
-    "IndexQuery",
-    "Restriction",
-    "TextMatch",
-    "query_index",
-]
+__all__ = ["query_index"]
 
 _ENTRIES: Table = SearchEntryRow.__table__  # type: ignore[assignment]
 _TERMS: Table = SearchTermRow.__table__  # type: ignore[assignment]
@@ -61,139 +60,6 @@ _COUNTED[COMPLETENESS] = "completeness"
 _WORK_MEM = "64MB"
 # Facets whose values are their own labels.
 _UNLABELLED = {"kind", "visibility", "completeness"}
-
-
-@dataclass(frozen=True, slots=True)
-class Restriction:
-    """What a caller may see: the entries of some datasets and projects.
-
-    Images and datasets follow their dataset; project-level entries (studies) their project.
-    Applied to the hits, the total and every facet count alike.
-    """
-
-    datasets: frozenset[int] = frozenset()
-    projects: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class FacetFilter:
-    """Entries carrying one of some values of a facet (none of them when ``negate``).
-
-    A value counts when it is one of ``values``, or its label equals one of ``labels``, or
-    its label contains one of ``contains`` (labels compared case-insensitively).
-    """
-
-    facet: str
-    values: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ()
-    contains: tuple[str, ...] = ()
-    negate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TextMatch:
-    """Words that must all occur, or - ontology-aware - one of some facet values.
-
-    ``phrase``: the words in this order; ``prefix``: the last word may begin a longer word;
-    ``alternatives``: entries matching any of these facet filters match as well.
-    """
-
-    words: tuple[str, ...]
-    phrase: bool = False
-    prefix: bool = False
-    alternatives: tuple[FacetFilter, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class IndexQuery:
-    """Everything a search asks of the index; all conditions must hold."""
-
-    text: tuple[TextMatch, ...] = ()
-    excluded_text: tuple[TextMatch, ...] = ()
-    facets: tuple[FacetFilter, ...] = ()
-    kinds: tuple[str, ...] = ()
-    acquired_after: datetime | None = None
-    acquired_before: datetime | None = None
-    min_completeness: int | None = None
-    visibility: tuple[str, ...] = ()
-    limit: int = 20
-    cursor: str | None = None
-    facet_values: int = 10
-    with_facets: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class IndexHit:
-    """One entry found."""
-
-    kind: str
-    entity_id: int
-    project_id: int
-    project: str
-    dataset_id: int | None
-    title: str
-    acquired_from: datetime | None
-    acquired_to: datetime | None
-    completeness: int | None
-    visibility: str
-
-
-@dataclass(frozen=True, slots=True)
-class FacetCount:
-    """How many hits carry a facet value."""
-
-    value: str
-    label: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class IndexPage:
-    """A page of hits, the total, the facet counts, and the cursor of the next page."""
-
-    hits: tuple[IndexHit, ...]
-    total: int
-    facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
-    next_cursor: str | None = None
-
-
-def _encode_cursor(last_id: int, fingerprint: str) -> str:
-    payload = json.dumps([last_id, fingerprint]).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, fingerprint: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        last_id, seen = json.loads(base64.urlsafe_b64decode(padded))
-        valid = isinstance(last_id, int) and seen == fingerprint
-    except (ValueError, TypeError):
-        valid = False
-    if not valid:
-        raise SearchCursorError(
-            f"Cannot continue this search from cursor {cursor!r}: it belongs to another query "
-            "or is damaged. Start again from the first page (no cursor).",
-            cursor=cursor,
-        )
-    return int(last_id)
-
-
-def fingerprint(query: IndexQuery, restrict: Restriction | None) -> str:
-    """What a cursor must match: the conditions, not the page."""
-    import hashlib
-
-    shape = (
-        query.text,
-        query.excluded_text,
-        query.facets,
-        query.kinds,
-        query.acquired_after,
-        query.acquired_before,
-        query.min_completeness,
-        query.visibility,
-        restrict,
-    )
-    return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
 
 
 def query_index(
@@ -225,12 +91,12 @@ def query_index(
     key = fingerprint(query, restrict)
     below = len(hits)
     if query.cursor:
-        below = hits.rank(_decode_cursor(query.cursor, key) - 1)
+        below = hits.rank(decode_cursor(query.cursor, key) - 1)
     ids = [hits[i] for i in range(below - 1, max(below - 2 - query.limit, -1), -1)]
     more = len(ids) > query.limit
     rows = _rows(connection, ids[: query.limit])
     hits_found = tuple(IndexHit(*row[1:]) for row in rows)
-    next_cursor = _encode_cursor(rows[-1][0], key) if more and rows else None
+    next_cursor = encode_cursor(rows[-1][0], key) if more and rows else None
     facets: dict[str, dict[str, int]] = {}
     if query.with_facets and hits:
         facets = _counts(hits, lists)
