@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
-import tifffile
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -27,6 +25,7 @@ from imagesteward.ingest import IngestOptions, ingest_paths
 from imagesteward.installation import init_installation, open_installation, purge_removed
 from imagesteward.server import build_app
 from tests.catalog.factories import bare_image, fileset
+from tests.samples import small_ome_tiff
 
 PASSWORD = "a long and quiet river"
 API = "/api/v1"
@@ -41,14 +40,6 @@ class Site:
     digests: dict[str, str]  # image name -> sha256 of its original
 
 
-def _write(path: Path, seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    data = rng.integers(0, 4000, size=(64, 96), dtype=np.uint16)
-    tifffile.imwrite(path, data, ome=True, photometric="minisblack",
-                     metadata={"axes": "YX", "Name": path.name.split(".")[0]})  # fmt: skip
-    return path
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     home = init_installation(tmp_path / "site").home
@@ -59,7 +50,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
             (("Lab", "a", "keep"), ("Lab", "a", "gone"), ("Lab", "b", "other"),
              ("Open", "pub", "cited"))
         ):  # fmt: skip
-            source = _write(tmp_path / f"{name}.ome.tif", seed)
+            source = small_ome_tiff(tmp_path / f"{name}.ome.tif", seed)
             options = IngestOptions(project=project, dataset=dataset, convert=True)
             report = ingest_paths([source], installation, options)
             assert report.exit_code == 0, report.outcomes

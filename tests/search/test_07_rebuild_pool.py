@@ -28,8 +28,6 @@ def snapshot(catalog: Catalog, ontology: OntologyIndex) -> dict[str, Any]:
 def test_workers_derive_what_one_process_derives(
     catalog: Catalog, ontology: OntologyIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if catalog.url.startswith("sqlite") and ":memory:" in catalog.url:
-        pytest.skip("an in-memory catalog cannot be opened by other processes")
     catalog.add_filesets(
         [fileset(f"hela/{i}.czi", images=[confocal_image(0, name=f"HeLa {i}")]) for i in range(5)]
         + [fileset(f"yeast/{i}.nd2", images=[widefield_image()], dataset="yeast") for i in range(3)]
@@ -74,3 +72,26 @@ def test_posting_lists_are_stored_in_chunks_of_ids(catalog: Catalog) -> None:
         assert list(chunks) == [0, 2]
         # The cache sees the changed chunks (new stamps) and reads them again.
         assert list(cache.read(connection, ["year"])["year", "1999"]) == [5, 6, 140_000, 140_001]
+
+
+def _worker_that_dies(url: str) -> None:  # run in the spawned worker (imported by name)
+    raise SystemExit(f"this worker refuses to start ({url.split(':', maxsplit=1)[0]})")
+
+
+def test_a_broken_pool_is_finished_in_the_rebuilding_process(
+    catalog: Catalog,
+    ontology: OntologyIndex,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    catalog.add_filesets(
+        [fileset(f"hela/{i}.czi", images=[confocal_image(0, name=f"HeLa {i}")]) for i in range(4)]
+    )
+    catalog.rebuild_search_index()
+    alone = snapshot(catalog, ontology)
+    monkeypatch.setattr(pool, "_start", _worker_that_dies)
+    monkeypatch.setattr("imagesteward.catalog._search_rebuild.pool_size", lambda *_: 2)
+    assert catalog.rebuild_search_index() == 4
+    assert "a worker process stopped" in caplog.text
+    assert snapshot(catalog, ontology) == alone
+    assert catalog.check() == []

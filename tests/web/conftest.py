@@ -17,7 +17,7 @@ from tests.web.stack5d import Stack, build_stack
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-__all__ = ["api", "app", "browser", "demo", "live", "stack", "stack_live", "watched"]
+__all__ = ["api", "app", "browser", "demo", "live", "pages", "stack", "stack_live", "watched"]
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +34,24 @@ def watched(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Watche
     page.screenshot(f"{request.node.name}-end")
     errors = list(page.errors)
     page.close()
+    assert not errors, f"the browser console reported errors: {errors}"
+
+
+@pytest.fixture
+def pages(browser: Browser, request: pytest.FixtureRequest) -> Iterator[list[WatchedPage]]:
+    """Fresh pages the test opens (each its own browser context: its own cookies).
+
+    Each is kept as a screenshot at the end; console errors fail the test, except those the
+    test module expects (its ``EXPECTED`` pattern, e.g. the 404s of refused requests).
+    """
+    expected = getattr(request.module, "EXPECTED", None)
+    opened: list[WatchedPage] = []
+    yield opened
+    errors = []
+    for number, page in enumerate(opened):
+        page.screenshot(f"{request.node.name}-{number}-end")
+        errors += [e for e in page.errors if expected is None or not expected.search(e)]
+        page.close()
     assert not errors, f"the browser console reported errors: {errors}"
 
 

@@ -92,19 +92,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccessSite]:
     running.stop()
 
 
-@pytest.fixture
-def pages(browser: Browser, request: pytest.FixtureRequest) -> Iterator[list[WatchedPage]]:
-    """Fresh pages (each its own browser context: its own cookies), console watched."""
-    opened: list[WatchedPage] = []
-    yield opened
-    errors = []
-    for number, watched in enumerate(opened):
-        watched.screenshot(f"{request.node.name}-{number}-end")
-        errors += [e for e in watched.errors if not EXPECTED.search(e)]
-        watched.close()
-    assert not errors, f"the browser console reported errors: {errors}"
-
-
 def _open(browser: Browser, pages: list[WatchedPage]) -> Page:
     watched = WatchedPage.open(browser)
     pages.append(watched)

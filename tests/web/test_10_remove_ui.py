@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import numpy as np
 import pytest
-import tifffile
 
 from imagesteward.access import GroupLevel
 from imagesteward.catalog import access_catalog
@@ -21,6 +19,7 @@ from imagesteward.config import load_settings
 from imagesteward.ingest import IngestOptions, ingest_paths
 from imagesteward.installation import init_installation, open_installation
 from imagesteward.server import build_app
+from tests.samples import small_ome_tiff
 from tests.server.live import LiveServer, serve_in_thread
 from tests.web.browser import WatchedPage
 
@@ -38,14 +37,6 @@ class RemoveSite:
     images: dict[str, str]  # name -> uuid
 
 
-def _write(path: Path, seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    data = rng.integers(0, 4000, size=(96, 128), dtype=np.uint16)
-    tifffile.imwrite(path, data, ome=True, photometric="minisblack",
-                     metadata={"axes": "YX", "Name": path.name.split(".")[0]})  # fmt: skip
-    return path
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoveSite]:
     root = tmp_path_factory.mktemp("remove-ui")
@@ -54,7 +45,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoveSite]:
     with open_installation(home) as installation:
         for seed, (dataset, name) in enumerate((("a", "keep"), ("a", "gone"), ("b", "other"))):
             options = IngestOptions(project="Lab", dataset=dataset, convert=True)
-            report = ingest_paths([_write(root / f"{name}.ome.tif", seed)], installation, options)
+            report = ingest_paths(
+                [small_ome_tiff(root / f"{name}.ome.tif", seed, (96, 128))], installation, options
+            )
             assert report.exit_code == 0, report.outcomes
         for record in installation.catalog.list_images().items:
             images[str(record.name)] = record.uuid
@@ -67,18 +60,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoveSite]:
     running = serve_in_thread(build_app(load_settings(home)))  # access control: the default
     yield RemoveSite(running, images)
     running.stop()
-
-
-@pytest.fixture
-def pages(browser: Browser, request: pytest.FixtureRequest) -> Iterator[list[WatchedPage]]:
-    opened: list[WatchedPage] = []
-    yield opened
-    errors = []
-    for number, watched in enumerate(opened):
-        watched.screenshot(f"{request.node.name}-{number}-end")
-        errors += [e for e in watched.errors if not EXPECTED.search(e)]
-        watched.close()
-    assert not errors, f"the browser console reported errors: {errors}"
 
 
 def _signed_in(browser: Browser, pages: list[WatchedPage], site: RemoveSite, name: str) -> Page:

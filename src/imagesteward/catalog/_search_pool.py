@@ -13,11 +13,13 @@ instruments and access rows, which a rebuild does not change.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from sqlalchemy import Connection, Engine
 
@@ -25,6 +27,7 @@ from imagesteward.catalog._search_derive import Derived
 
 __all__ = ["derive_chunks", "pool_size"]
 
+_log = logging.getLogger(__name__)
 # Fewer chunks than this are derived in the writing process: starting workers costs more.
 _POOL_FROM = 8
 # The worker process's engine, made once when it starts (a worker serves one rebuild).
@@ -53,32 +56,53 @@ def _derive(ids: Sequence[int]) -> list[Derived]:
     return images
 
 
+def _here(
+    connection: Connection, chunks: Iterable[Sequence[int]]
+) -> Iterator[tuple[Sequence[int], list[Derived]]]:
+    from imagesteward.catalog._search_index import derive_images
+
+    for ids in chunks:
+        yield ids, derive_images(connection, ids, indexed=False)[0]
+
+
 def derive_chunks(
-    connection: Connection, chunks: Iterable[Sequence[int]], workers: int
+    connection: Connection, chunks: Sequence[Sequence[int]], workers: int
 ) -> Iterator[tuple[Sequence[int], list[Derived]]]:
     """Each chunk of image ids with its derived image entries, in order.
 
     ``workers`` 0: derived here, on ``connection``. Otherwise by that many processes, at most
-    two chunks per worker in flight (memory stays bounded whatever the catalog's size).
+    two chunks per worker in flight (memory stays bounded whatever the catalog's size). A
+    pool that breaks (a worker killed, e.g. out of memory) is not fatal: the chunks not yet
+    returned are derived here, and the warning says so.
     """
     if workers == 0:
-        from imagesteward.catalog._search_index import derive_images
-
-        for ids in chunks:
-            yield ids, derive_images(connection, ids, indexed=False)[0]
+        yield from _here(connection, chunks)
         return
     url = connection.engine.url.render_as_string(hide_password=False)
     # "spawn": a forked child would share this process's open database connection.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(url,)
-    ) as pool:
-        pending: deque[tuple[Sequence[int], Future[list[Derived]]]] = deque()
-        for ids in chunks:
-            pending.append((ids, pool.submit(_derive, ids)))
-            if len(pending) >= 2 * workers:
+    returned = 0
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start, initargs=(url,)
+        ) as pool:
+            pending: deque[tuple[Sequence[int], Future[list[Derived]]]] = deque()
+            for ids in chunks:
+                pending.append((ids, pool.submit(_derive, ids)))
+                if len(pending) >= 2 * workers:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+                    returned += 1
+            while pending:
                 done, future = pending.popleft()
                 yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+                returned += 1
+    except BrokenProcessPool as exc:
+        _log.warning(
+            "Search rebuild: a worker process stopped (%s); deriving the remaining %d of %d "
+            "chunks in this process (slower, same result).",
+            exc,
+            len(chunks) - returned,
+            len(chunks),
+        )
+        yield from _here(connection, chunks[returned:])

@@ -48,6 +48,7 @@ __all__ = [
     "entry_pairs",
     "expected",
     "move",
+    "posted_columns",
     "replace_all",
     "stored_pairs",
 ]
@@ -82,6 +83,23 @@ def entry_pairs(entry: Mapping[str, Any] | RowMapping) -> list[tuple[str, str]]:
     if entry.get("completeness") is not None:
         pairs.append((COMPLETENESS, str(entry["completeness"])))
     return pairs
+
+
+def posted_columns() -> tuple[Any, ...]:
+    """The columns of ``search_entries`` an entry's posting lists follow from.
+
+    Its id, what :func:`entry_pairs` reads, and its ``facet_values``.
+    """
+    entries = SearchEntryRow.__table__.c
+    return (
+        entries.id,
+        entries.kind,
+        entries.visibility,
+        entries.project_id,
+        entries.dataset_id,
+        entries.completeness,
+        entries.facet_values,
+    )
 
 
 def stored_pairs(facet_values: str | None) -> list[tuple[str, str]]:
@@ -298,18 +316,7 @@ def expected(connection: Connection) -> dict[tuple[str, str], BitMap]:
     from pyroaring import BitMap
 
     found: dict[tuple[str, str], BitMap] = defaultdict(BitMap)
-    entries = SearchEntryRow.__table__.c
-    rows = connection.execute(
-        select(
-            entries.id,
-            entries.kind,
-            entries.visibility,
-            entries.project_id,
-            entries.dataset_id,
-            entries.completeness,
-            entries.facet_values,
-        )
-    ).mappings()
+    rows = connection.execute(select(*posted_columns())).mappings()
     for row in rows:
         for pair in (*entry_pairs(row), *stored_pairs(row["facet_values"])):
             found[pair].add(row["id"])
@@ -338,7 +345,10 @@ def check(connection: Connection) -> list[str]:
         stored[f, v] |= part
     problems = []
     if misplaced:
-        problems.append(f"{misplaced} search posting chunks hold ids of another chunk.")
+        problems.append(
+            f"{misplaced} search posting chunks hold ids of another chunk; "
+            "run 'steward search --reindex'."
+        )
     for key in sorted(set(wanted) | set(stored)):
         have, want = stored.get(key), wanted.get(key)
         if have != want:

@@ -18,7 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from imagesteward.catalog._engine import IN_BATCH
 from imagesteward.catalog._search_derive import Derived, encode_facets
 from imagesteward.catalog._search_lexemes import lexeme_changes
-from imagesteward.catalog._search_postings import Change, entry_pairs, move, stored_pairs
+from imagesteward.catalog._search_postings import (
+    Change,
+    entry_pairs,
+    move,
+    posted_columns,
+    stored_pairs,
+)
 from imagesteward.catalog._search_tables import (
     SearchEntryRow,
     SearchTermRow,
@@ -183,17 +189,7 @@ def remove(connection: Connection, kind: str, entity_ids: Collection[int]) -> No
     entries = ENTRIES.c
     for chunk in batched(entity_ids, IN_BATCH):
         chosen = (entries.kind == kind) & entries.entity_id.in_(chunk)
-        rows = connection.execute(
-            select(
-                entries.id,
-                entries.kind,
-                entries.visibility,
-                entries.project_id,
-                entries.dataset_id,
-                entries.completeness,
-                entries.facet_values,
-            ).where(chosen)
-        ).mappings()
+        rows = connection.execute(select(*posted_columns()).where(chosen)).mappings()
         totals: Counter[TotalKey] = Counter()
         changes: list[Change] = []
         for row in rows:
